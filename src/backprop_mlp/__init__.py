@@ -5,10 +5,26 @@
 back-propagation and parameter updates are written from scratch in
 :mod:`backprop_mlp._network`, :mod:`backprop_mlp._activations`,
 :mod:`backprop_mlp._losses` and :mod:`backprop_mlp._optimizers`.
+
+Around it: :func:`check_gradients` verifies back-propagation against finite
+differences, :class:`LossCurveDisplay` plots the training curves, and
+:class:`ProgressBar` shows training progress live.
 """
 
+from ._callbacks import ProgressBar
 from ._classifier import BackpropMLPClassifier, TrainingDivergedWarning
+from ._display import LossCurveDisplay
+from ._gradient_check import GradientCheckResult, LayerGradientCheck, check_gradients
 
 __version__ = "0.1.0"
 
-__all__ = ["BackpropMLPClassifier", "TrainingDivergedWarning", "__version__"]
+__all__ = [
+    "BackpropMLPClassifier",
+    "GradientCheckResult",
+    "LayerGradientCheck",
+    "LossCurveDisplay",
+    "ProgressBar",
+    "TrainingDivergedWarning",
+    "__version__",
+    "check_gradients",
+]

@@ -2,6 +2,7 @@
 
 import itertools
 import warnings
+from contextlib import contextmanager
 from numbers import Integral, Real
 
 import numpy as np
@@ -28,6 +29,7 @@ from sklearn.utils.validation import (
 )
 
 from ._activations import ACTIVATIONS
+from ._callbacks import _CallbackSupportMixin, _FitTasks
 from ._losses import LOGISTIC_OUTPUT, SOFTMAX_OUTPUT
 from ._network import Network, predict_output
 from ._optimizers import SGD, Adam
@@ -47,6 +49,15 @@ class TrainingDivergedWarning(ConvergenceWarning):
     """
 
 
+@contextmanager
+def _interruptible():
+    """Turn Ctrl-C during training into a warning, keeping the weights so far."""
+    try:
+        yield
+    except KeyboardInterrupt:
+        warnings.warn("Training interrupted by user.", stacklevel=4)
+
+
 def _is_stochastic(estimator):
     if estimator.solver not in _STOCHASTIC_SOLVERS:
         raise AttributeError(
@@ -56,7 +67,7 @@ def _is_stochastic(estimator):
     return True
 
 
-class BackpropMLPClassifier(ClassifierMixin, BaseEstimator):
+class BackpropMLPClassifier(_CallbackSupportMixin, ClassifierMixin, BaseEstimator):
     """Multilayer-perceptron classifier trained by back-propagation in numpy.
 
     A drop-in for :class:`sklearn.neural_network.MLPClassifier`: the same
@@ -180,7 +191,11 @@ class BackpropMLPClassifier(ClassifierMixin, BaseEstimator):
         Called as ``callback(estimator, info)`` after every epoch (or L-BFGS
         iteration), where ``info`` is a dict with 'epoch', 'loss',
         'validation_score' and 'validation_loss'. A callback returning True
-        stops training. See :class:`backprop_mlp.ProgressBar`.
+        stops training. A callback may also have an ``on_fit_end(estimator)``
+        method, called once when training ends, however it ends. See
+        :class:`backprop_mlp.ProgressBar`. With scikit-learn >= 1.9,
+        ``set_callbacks`` also accepts ``sklearn.callback`` callbacks (such as
+        its ``ProgressBar``), which see each epoch as a subtask of the fit.
 
     Attributes
     ----------
@@ -410,17 +425,60 @@ class BackpropMLPClassifier(ClassifierMixin, BaseEstimator):
                 "class_weight='balanced' needs every label at once and is not "
                 "supported by partial_fit; pass a dict of class weights instead."
             )
+        dropout = self._dropout_rates(len(self._hidden_layer_sizes()))
+        net, X, Y, labels, sample_weight = self._init_network(
+            X, y, sample_weight, incremental
+        )
+        validation = None
+        if X_val is not None or y_val is not None:
+            validation = self._validate_validation_set(X_val, y_val)
+
+        # Reports epochs to sklearn.callback callbacks (set_callbacks) and
+        # calls on_fit_end of the `callbacks`, however training ends.
+        with _FitTasks(self, X, labels, sample_weight, incremental):
+            if self.solver == "lbfgs":
+                if validation is not None:
+                    warnings.warn(
+                        "X_val and y_val are only used by the stochastic solvers "
+                        "('sgd', 'adam'); solver='lbfgs' ignores them.",
+                        UserWarning,
+                        stacklevel=3,
+                    )
+                self._fit_lbfgs(net, X, Y, sample_weight)
+            else:
+                self._fit_stochastic(
+                    net, X, Y, sample_weight, incremental, validation, dropout
+                )
+        return self
+
+    def _init_network(self, X, y, sample_weight=None, incremental=False):
+        """Validate the data and build the network training starts from.
+
+        Everything ``fit`` does before its first epoch: new weights drawn from
+        ``random_state`` (or, warm-starting, the current ones), and the sample
+        weights times the class weights. ``coefs_`` and ``intercepts_`` become
+        views of the returned network's parameters. ``check_gradients`` uses
+        it on a clone to check the very network ``fit`` would train.
+
+        Returns
+        -------
+        net : Network
+        X : ndarray or sparse matrix
+            The validated input.
+        Y : ndarray of bool
+            The indicator targets.
+        labels : ndarray
+            The validated labels.
+        sample_weight : ndarray or None
+            The training weights, class weights included.
+        """
         hidden = self._hidden_layer_sizes()
         activations = self._hidden_activations(len(hidden))
-        dropout = self._dropout_rates(len(hidden))
         first_pass = not hasattr(self, "coefs_") or (
             not self.warm_start and not incremental
         )
         X, Y, labels = self._validate_input(X, y, incremental, reset=first_pass)
         sample_weight = self._training_weights(sample_weight, X, labels)
-        validation = None
-        if X_val is not None or y_val is not None:
-            validation = self._validate_validation_set(X_val, y_val)
 
         layer_sizes = [X.shape[1], *hidden, Y.shape[1]]
         self._random_state = check_random_state(self.random_state)
@@ -432,14 +490,7 @@ class BackpropMLPClassifier(ClassifierMixin, BaseEstimator):
         net.set_params(self.coefs_, self.intercepts_)
         # Training moves net.params; coefs_ and intercepts_ are views of it.
         self.coefs_, self.intercepts_ = net.W[1:], net.b[1:]
-
-        if self.solver == "lbfgs":
-            self._fit_lbfgs(net, X, Y, sample_weight)
-        else:
-            self._fit_stochastic(
-                net, X, Y, sample_weight, incremental, validation, dropout
-            )
-        return self
+        return net, X, Y, labels, sample_weight
 
     def _hidden_layer_sizes(self):
         hidden = self.hidden_layer_sizes
@@ -640,6 +691,10 @@ class BackpropMLPClassifier(ClassifierMixin, BaseEstimator):
         schedule = SCHEDULES[self.learning_rate](
             self.learning_rate_init, power_t=self.power_t, max_iter=self.max_iter
         )
+        if self.warm_start and self.keep_optimizer_state and not incremental:
+            # A kept optimizer holds the last fit's final rate, which 'cosine'
+            # has decayed to 0: set the rate of this fit's first epoch.
+            schedule.epoch_ended(optimizer, 0, self.t_)
 
         rows = None
         if self.early_stopping and validation is None:
@@ -662,8 +717,11 @@ class BackpropMLPClassifier(ClassifierMixin, BaseEstimator):
         order = np.arange(n_samples)
         last_good = net.params.copy()
         self.n_iter_ = 0
-        try:
+        # A diverging run overflows; it is detected after the epoch and
+        # reported once, as a TrainingDivergedWarning, not as numpy noise.
+        with np.errstate(over="ignore", invalid="ignore"), _interruptible():
             for _ in range(self.max_iter):
+                self._fit_tasks.begin_epoch()
                 if self.shuffle:
                     permutation = np.arange(n_samples)
                     self._random_state.shuffle(permutation)
@@ -706,10 +764,8 @@ class BackpropMLPClassifier(ClassifierMixin, BaseEstimator):
                         f"Stochastic Optimizer: Maximum iterations ({self.max_iter}) "
                         "reached and the optimization hasn't converged yet.",
                         ConvergenceWarning,
-                        stacklevel=2,
+                        stacklevel=4,
                     )
-        except KeyboardInterrupt:
-            warnings.warn("Training interrupted by user.", stacklevel=2)
 
         if self.early_stopping:
             net.params[...] = self._best_params
@@ -811,7 +867,8 @@ class BackpropMLPClassifier(ClassifierMixin, BaseEstimator):
             )
 
     def _run_callbacks(self, info):
-        stop = False
+        # The epoch's sklearn.callback task (set_callbacks) ends first.
+        stop = self._fit_tasks.end_epoch()
         for callback in self.callbacks or ():
             stop = bool(callback(self, info)) or stop
         return stop
@@ -848,8 +905,12 @@ class BackpropMLPClassifier(ClassifierMixin, BaseEstimator):
             if self.verbose:
                 self._print_epoch(info)
             best["stopped"] = self._run_callbacks(info)
+            if not best["stopped"]:
+                # SciPy has no hook before an iteration: it begins here.
+                self._fit_tasks.begin_epoch()
             return best["stopped"]
 
+        self._fit_tasks.begin_epoch()
         result = minimize_lbfgs(
             net,
             X,

@@ -1,0 +1,280 @@
+"""Per-epoch callbacks: a live progress bar, and the bridge to ``sklearn.callback``.
+
+Two callback mechanisms reach :class:`~backprop_mlp.BackpropMLPClassifier`:
+
+- its own ``callbacks`` parameter: plain callables ``callback(estimator, info)``
+  run after every epoch, on any scikit-learn version. :class:`ProgressBar` is one.
+  A callback may also define ``on_fit_end(estimator)``, called once when
+  training ends (normally or not), to release what it holds.
+- scikit-learn's experimental ``sklearn.callback`` API (scikit-learn >= 1.9):
+  ``clf.set_callbacks(sklearn.callback.ProgressBar())``. The estimator reports
+  its fit as one task with one subtask per epoch (per iteration for 'lbfgs')
+  through :class:`_FitTasks`; on older scikit-learn there is no such API and
+  nothing is reported.
+"""
+
+import math
+import sys
+import time
+
+__all__ = ["ProgressBar"]
+
+try:  # scikit-learn >= 1.9
+    from sklearn.callback import CallbackSupportMixin as _CallbackSupportMixin
+except ImportError:  # pragma: no cover - scikit-learn < 1.9 has no callback API
+
+    class _CallbackSupportMixin:
+        """Stand-in for ``sklearn.callback.CallbackSupportMixin``: no callbacks."""
+
+
+class ProgressBar:
+    """A live one-line progress bar over epochs, for the ``callbacks`` parameter.
+
+    After every epoch (every iteration for ``solver='lbfgs'``) it redraws a
+    single line on ``file`` (standard error by default) in place, with a
+    carriage return: the epoch out of ``max_iter``, the training loss and, when
+    the estimator validates, the validation score and loss, and the elapsed
+    time. The line is ended when training ends. It never stops training.
+
+    Parameters
+    ----------
+    width : int, default=30
+        The number of characters of the bar itself.
+    file : file-like or None, default=None
+        Where to write; None means ``sys.stderr`` at the time of writing.
+    min_interval : float, default=0.1
+        Minimum number of seconds between two redraws, so that thousands of
+        fast epochs do not flood a terminal; the last epoch is always drawn.
+
+    See Also
+    --------
+    sklearn.callback.ProgressBar : scikit-learn's progress bar (scikit-learn
+        >= 1.9 and rich), set with ``clf.set_callbacks``; it also shows the
+        progress of meta-estimators.
+
+    Examples
+    --------
+    >>> import io
+    >>> from sklearn.datasets import make_blobs
+    >>> from backprop_mlp import BackpropMLPClassifier, ProgressBar
+    >>> X, y = make_blobs(n_samples=60, centers=2, random_state=0)
+    >>> out = io.StringIO()
+    >>> def stop_at_4(estimator, info):  # a callback returning True stops
+    ...     return info["epoch"] == 4
+    >>> clf = BackpropMLPClassifier(
+    ...     hidden_layer_sizes=(4,), max_iter=8, random_state=0,
+    ...     callbacks=[ProgressBar(file=out, min_interval=0), stop_at_4],
+    ... ).fit(X, y)
+    >>> print(out.getvalue().split("\\r")[-1].split(" loss")[0])
+    epoch 4/8 [===============>              ]
+    """
+
+    def __init__(self, *, width=30, file=None, min_interval=0.1):
+        self.width = width
+        self.file = file
+        self.min_interval = min_interval
+        self._reset()
+
+    def _reset(self):
+        self._start = None  # time the current fit's first epoch ended
+        self._last_draw = -math.inf
+        self._line = None  # the latest line, drawn or not
+        self._drawn = True  # whether _line is on screen
+        self._width_on_screen = 0
+
+    def __call__(self, estimator, info):
+        """Redraw the bar for the epoch that just ended.
+
+        Parameters
+        ----------
+        estimator : BackpropMLPClassifier
+            The estimator being trained.
+        info : dict
+            The epoch's 'epoch', 'loss', 'validation_score' and
+            'validation_loss'.
+
+        Returns
+        -------
+        stop : bool
+            Always False.
+        """
+        now = time.perf_counter()
+        if self._start is None:
+            self._start = now
+        total = max(int(getattr(estimator, "max_iter", info["epoch"])), 1)
+        self._line = self._format(info, total, now - self._start)
+        self._drawn = False
+        if info["epoch"] >= total or now - self._last_draw >= self.min_interval:
+            self._draw()
+            self._last_draw = now
+        return False
+
+    def on_fit_end(self, estimator):
+        """Draw the last epoch if it was skipped, end the line, and reset.
+
+        Parameters
+        ----------
+        estimator : BackpropMLPClassifier
+            The estimator whose training ended.
+        """
+        if self._line is not None:
+            if not self._drawn:
+                self._draw()
+            self._write("\n")
+        self._reset()
+
+    def _format(self, info, total, elapsed):
+        epoch = info["epoch"]
+        done = min(epoch / total, 1.0)
+        filled = round(done * self.width)
+        arrow = ">" if 0 < filled < self.width else ""
+        bar = ("=" * filled + arrow).ljust(self.width)[: self.width]
+        digits = len(str(total))
+        parts = [f"epoch {epoch:>{digits}}/{total} [{bar}]", f"loss {info['loss']:.6g}"]
+        if info.get("validation_score") is not None:
+            parts.append(f"val score {info['validation_score']:.4f}")
+        if info.get("validation_loss") is not None:
+            parts.append(f"val loss {info['validation_loss']:.6g}")
+        parts.append(f"{elapsed:.1f}s")
+        return " ".join(parts)
+
+    def _draw(self):
+        # Pad with spaces so that a shorter line fully covers a longer one.
+        padding = " " * max(self._width_on_screen - len(self._line), 0)
+        self._write("\r" + self._line + padding)
+        self._width_on_screen = len(self._line)
+        self._drawn = True
+
+    def _write(self, text):
+        file = sys.stderr if self.file is None else self.file
+        file.write(text)
+        file.flush()
+
+    def __repr__(self):
+        return (
+            f"{type(self).__name__}(width={self.width}, file={self.file!r}, "
+            f"min_interval={self.min_interval})"
+        )
+
+    # clone() deep-copies the ``callbacks`` parameter and joblib pickles it;
+    # open streams can be neither, so a copy shares the stream and a pickle
+    # falls back to the receiving process's standard error.
+    def __deepcopy__(self, memo):
+        return type(self)(
+            width=self.width, file=self.file, min_interval=self.min_interval
+        )
+
+    def __getstate__(self):
+        state = dict(self.__dict__)
+        if self.file is sys.stderr or self.file is sys.stdout:
+            state["file"] = None
+        return state
+
+
+class _FitTasks:
+    """Report one fit to the ``sklearn.callback`` callbacks, and end ours.
+
+    Used as a context manager around the solver by ``_fit``: it sets itself as
+    ``estimator._fit_tasks`` for the solvers to call :meth:`begin_epoch` and
+    :meth:`end_epoch`, and on exit ends the fit task and calls the optional
+    ``on_fit_end`` of the estimator's ``callbacks``. With no callback set
+    through ``set_callbacks`` (or a scikit-learn without the callback API)
+    every method returns at once: no context is made.
+
+    The fit is one task whose subtasks are epochs ('sgd', 'adam') or L-BFGS
+    iterations, so ``sklearn.callback.ProgressBar`` shows one bar over epochs.
+    ``setup`` and ``teardown`` are scikit-learn's business: ``_fit_context``
+    tears down what ``_init_callback_context`` set up.
+
+    Parameters
+    ----------
+    estimator : BackpropMLPClassifier
+    X : ndarray or sparse matrix
+        The validated training data, passed on to the hooks.
+    y : ndarray
+        The training labels, passed on to the hooks.
+    sample_weight : ndarray or None
+        Passed on to the hooks as ``metadata``.
+    incremental : bool
+        Whether this is ``partial_fit`` (a single epoch).
+    """
+
+    def __init__(self, estimator, X, y, sample_weight, incremental):
+        self.estimator = estimator
+        self._ctx = self._epoch_ctx = None
+        if not getattr(estimator, "_skl_callbacks", None):
+            return
+        if incremental:
+            max_epochs = 1
+        elif estimator.solver == "lbfgs":
+            # The next iteration's task begins when one ends; after the last,
+            # one never runs (as in scikit-learn's LogisticRegression).
+            max_epochs = estimator.max_iter + 1
+        else:
+            max_epochs = estimator.max_iter
+        metadata = {} if sample_weight is None else {"sample_weight": sample_weight}
+        self._kwargs = {"X": X, "y": y, "metadata": metadata}
+        self._ctx = estimator._init_callback_context(max_subtasks=max_epochs)
+        self._ctx.call_on_fit_task_begin(estimator=estimator, **self._kwargs)
+
+    def __enter__(self):
+        self.estimator._fit_tasks = self
+        return self
+
+    def __exit__(self, exc_type, exc, tb):
+        del self.estimator._fit_tasks
+        try:
+            if self._ctx is not None and exc_type is None:
+                if self._epoch_ctx is not None:
+                    # An epoch begun but never run (L-BFGS stopped): an empty task.
+                    self._epoch_ctx.call_on_fit_task_end(estimator=self.estimator)
+                self._ctx.call_on_fit_task_end(
+                    estimator=self.estimator,
+                    reconstruction_attributes=self._fitted_attributes,
+                    **self._kwargs,
+                )
+        finally:
+            for callback in self.estimator.callbacks or ():
+                on_fit_end = getattr(callback, "on_fit_end", None)
+                if on_fit_end is not None:
+                    on_fit_end(self.estimator)
+        return False
+
+    def _fitted_attributes(self):
+        # Called lazily, only for hooks that ask for a ``fitted_estimator``:
+        # coefs_ are views of the weights that training keeps moving.
+        est = self.estimator
+        return {
+            "coefs_": [W.copy() for W in est.coefs_],
+            "intercepts_": [b.copy() for b in est.intercepts_],
+            "n_iter_": est.n_iter_,
+            "loss_curve_": list(est.loss_curve_),
+        }
+
+    def begin_epoch(self):
+        """Begin the next epoch's task, unless one is already open."""
+        if self._ctx is None or self._epoch_ctx is not None:
+            return
+        self._epoch_ctx = self._ctx.subcontext(task_name="epoch")
+        self._epoch_ctx.call_on_fit_task_begin(
+            estimator=self.estimator,
+            reconstruction_attributes=self._fitted_attributes,
+            **self._kwargs,
+        )
+
+    def end_epoch(self):
+        """End the open epoch's task.
+
+        Returns
+        -------
+        stop : bool
+            Whether a callback asked to stop training.
+        """
+        if self._epoch_ctx is None:
+            return False
+        ctx, self._epoch_ctx = self._epoch_ctx, None
+        return ctx.call_on_fit_task_end(
+            estimator=self.estimator,
+            reconstruction_attributes=self._fitted_attributes,
+            **self._kwargs,
+        )
