@@ -1,0 +1,213 @@
+"""The command line: its table against an independent cross_val_score, its errors.
+
+``main`` runs in-process on tiny settings; the accuracy it prints must be the
+mean and standard deviation that ``cross_val_score`` computes here, with the
+same pipeline, folds and hyper-parameters, for both estimators.
+"""
+
+import csv
+import re
+import subprocess
+import sys
+import warnings
+
+import numpy as np
+import pytest
+from sklearn.datasets import make_circles, make_classification
+from sklearn.exceptions import ConvergenceWarning
+from sklearn.model_selection import StratifiedKFold, cross_val_score
+from sklearn.neural_network import MLPClassifier
+from sklearn.pipeline import make_pipeline
+from sklearn.preprocessing import StandardScaler
+
+from backprop_mlp import BackpropMLPClassifier
+from backprop_mlp._cli import main, read_csv
+
+SPECIES = np.array(["cat", "dog", "eel"])
+
+
+def _table_rows(stdout):
+    """``{(dataset, model): (mean, std, fit_time, ratio)}`` from the table."""
+    lines = stdout.splitlines()
+    start = next(i for i, line in enumerate(lines) if line.startswith("---")) + 1
+    rows = {}
+    for line in lines[start:]:
+        if not line.strip() or line.startswith("note:"):
+            break
+        cells = re.split(r"\s{2,}", line.strip())
+        mean, _, std = cells[2].split()
+        ratio = float(cells[4]) if len(cells) > 4 else None
+        rows[cells[0], cells[1]] = (float(mean), float(std), cells[3], ratio)
+    return rows
+
+
+def _oracle(X, y, hidden, solver, max_iter, folds, seed=0):
+    """Mean and std of each model's accuracy, computed without the CLI."""
+    cv = StratifiedKFold(folds, shuffle=True, random_state=seed)
+    params = dict(
+        hidden_layer_sizes=hidden, solver=solver, max_iter=max_iter, random_state=seed
+    )
+    out = {}
+    for cls in (BackpropMLPClassifier, MLPClassifier):
+        pipe = make_pipeline(StandardScaler(), cls(**params))
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", ConvergenceWarning)
+            scores = cross_val_score(pipe, X, y, cv=cv)
+        out[cls.__name__] = (scores.mean(), scores.std())
+    return out
+
+
+@pytest.fixture
+def species_csv(tmp_path):
+    """A 3-class CSV with string labels in the middle column, and its data."""
+    X, y = make_classification(
+        n_samples=90,
+        n_features=4,
+        n_informative=3,
+        n_redundant=0,
+        n_classes=3,
+        random_state=0,
+    )
+    path = tmp_path / "species.csv"
+    with open(path, "w", newline="") as file:
+        writer = csv.writer(file)
+        writer.writerow(["f0", "f1", "species", "f2", "f3"])
+        for x, label in zip(X, SPECIES[y], strict=True):
+            # repr round-trips a float exactly, so the CLI sees the same X.
+            f0, f1, f2, f3 = (repr(float(v)) for v in x)
+            writer.writerow([f0, f1, label, f2, f3])
+    return path, X, SPECIES[y]
+
+
+def test_read_csv_round_trips(species_csv):
+    path, X, y = species_csv
+    X_read, y_read = read_csv(str(path), "species")
+    np.testing.assert_array_equal(X_read, X)
+    np.testing.assert_array_equal(y_read, y)
+
+
+def test_read_csv_ignores_a_byte_order_mark(tmp_path):
+    path = tmp_path / "bom.csv"
+    path.write_text("label,x\na,1.5\nb,-2\n", encoding="utf-8-sig")
+    X, y = read_csv(str(path), "label")
+    np.testing.assert_array_equal(X, [[1.5], [-2.0]])
+    assert list(y) == ["a", "b"]
+
+
+@pytest.mark.parametrize("solver", ["lbfgs", "adam"])
+def test_csv_table_matches_cross_val_score(species_csv, capsys, solver):
+    path, X, y = species_csv
+    argv = ["--csv", str(path), "--target", "species", "--hidden", "5,4"]
+    argv += ["--solver", solver, "--folds", "3", "--max-iter", "40", "--quiet"]
+    assert main(argv) == 0
+    out, err = capsys.readouterr()
+    assert err == ""  # --quiet
+
+    rows = _table_rows(out)
+    assert set(rows) == {
+        ("species.csv", "BackpropMLPClassifier"),
+        ("species.csv", "MLPClassifier"),
+    }
+    expected = _oracle(X, y, (5, 4), solver, 40, folds=3)
+    for model, (mean, std) in expected.items():
+        got_mean, got_std, fit_time, _ = rows["species.csv", model]
+        assert got_mean == pytest.approx(mean, abs=5e-5)
+        assert got_std == pytest.approx(std, abs=5e-5)
+        assert re.fullmatch(r"\d+\.\d{3} s", fit_time)
+    assert rows["species.csv", "BackpropMLPClassifier"][3] > 0
+    assert rows["species.csv", "MLPClassifier"][3] is None
+    assert "hidden_layer_sizes=(5, 4), max_iter=40" in out
+
+
+def test_default_datasets_and_progress(capsys):
+    assert main(["--folds", "2", "--max-iter", "3"]) == 0
+    out, err = capsys.readouterr()
+    rows = _table_rows(out)
+    assert {d for d, _ in rows} == {"circles", "digits"}
+
+    X, y = make_circles(n_samples=1000, factor=0.5, noise=0.1, random_state=0)
+    expected = _oracle(X, y, (4, 3), "adam", 3, folds=2)
+    for model, (mean, std) in expected.items():
+        assert rows["circles", model][:2] == pytest.approx((mean, std), abs=5e-5)
+    # 3 epochs of Adam converge nowhere, and the table says so.
+    assert "MLPClassifier on digits reached max_iter without converging in 2 of 2" in (
+        out
+    )
+    # Progress names every data set, fold and model on stderr.
+    for dataset in ("circles", "digits"):
+        for fold in (1, 2):
+            for model in ("BackpropMLPClassifier", "MLPClassifier"):
+                assert re.search(
+                    rf"^{dataset}: fold {fold}/2 {model} +accuracy", err, re.M
+                )
+
+
+@pytest.mark.parametrize(
+    ("content", "argv", "message"),
+    [
+        (None, ["--target", "y"], "no such file"),
+        ("", ["--target", "y"], "the file is empty"),
+        ("\n\n", ["--target", "y"], "the file is empty"),
+        ("a,b,y\n", ["--target", "y"], "no data rows"),
+        ("a,b,y\n1,2,p\n", ["--target", "label"], "'label' is not a column"),
+        ("a,b,y\n1,2,p\n3,x,q\n", ["--target", "y"], "line 3: feature column 'b'"),
+        ("a,b,y\n1,,p\n", ["--target", "y"], "'b' has an empty value"),
+        ("a,b,y\n1,nan,p\n", ["--target", "y"], "'b' has 'nan'"),
+        ("a,b,y\n1,2,p\n3,4\n", ["--target", "y"], "line 3: 2 fields"),
+        ("a,y\n1,p\n2,p\n3,p\n", ["--target", "y"], "a single class ('p')"),
+        (
+            "a,y\n1,p\n2,p\n3,q\n4,q\n5,q\n",
+            ["--target", "y", "--folds", "3"],
+            "class 'p' has 2 row(s), fewer than the 3 folds",
+        ),
+        ("y\np\nq\n", ["--target", "y"], "no feature columns"),
+    ],
+)
+def test_unusable_csv_fails_with_one_line(tmp_path, capsys, content, argv, message):
+    path = tmp_path / "data.csv"
+    if content is not None:
+        path.write_text(content)
+    assert main(["--csv", str(path), *argv, "--quiet"]) == 2
+    out, err = capsys.readouterr()
+    assert out == ""
+    assert err.count("\n") == 1, err
+    assert err.startswith("backprop-mlp: error: ")
+    assert message in err
+
+
+@pytest.mark.parametrize(
+    "argv",
+    [
+        ["--hidden", "64,x"],
+        ["--hidden", "0"],
+        ["--folds", "1"],
+        ["--solver", "newton"],
+        ["--csv", "data.csv"],
+        ["--target", "y"],
+    ],
+)
+def test_bad_arguments_exit_2(capsys, argv):
+    assert main(argv) == 2
+    out, err = capsys.readouterr()
+    assert out == ""
+    assert "error:" in err and "Traceback" not in err
+
+
+def test_help(capsys):
+    assert main(["--help"]) == 0
+    out, _ = capsys.readouterr()
+    for option in ("--csv", "--target", "--hidden", "--solver", "--folds"):
+        assert option in out
+    for option in ("--max-iter", "--random-state", "--quiet"):
+        assert option in out
+
+
+def test_python_dash_m_help():
+    result = subprocess.run(
+        [sys.executable, "-m", "backprop_mlp", "--help"],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.startswith("usage: backprop-mlp")

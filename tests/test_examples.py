@@ -1,0 +1,89 @@
+"""The gallery examples run as plain scripts and reach what their text claims."""
+
+import runpy
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+EXAMPLES = Path(__file__).resolve().parents[1] / "examples"
+
+
+def _run(name, monkeypatch, with_matplotlib=True):
+    """Run ``examples/<name>`` as ``__main__``; return its namespace and figures.
+
+    Plots go to the non-interactive Agg backend and ``plt.show`` does nothing;
+    ``with_matplotlib=False`` makes ``import matplotlib`` fail instead.
+    """
+    monkeypatch.chdir(EXAMPLES)
+    if not with_matplotlib:
+        monkeypatch.setitem(sys.modules, "matplotlib", None)
+        monkeypatch.setitem(sys.modules, "matplotlib.pyplot", None)
+        return runpy.run_path(str(EXAMPLES / name), run_name="__main__"), []
+    plt = pytest.importorskip("matplotlib.pyplot")
+    plt.switch_backend("Agg")
+    monkeypatch.setattr(plt, "show", lambda *args, **kwargs: None)
+    plt.close("all")
+    try:
+        namespace = runpy.run_path(str(EXAMPLES / name), run_name="__main__")
+        figures = [plt.figure(n) for n in plt.get_fignums()]
+        return namespace, [(len(f.axes), f.get_size_inches()) for f in figures]
+    finally:
+        plt.close("all")
+
+
+def test_every_example_is_tested():
+    tested = {"plot_tutorial_circles.py", "plot_grid_search.py"}
+    assert {p.name for p in EXAMPLES.glob("plot_*.py")} == tested
+
+
+def test_tutorial_circles(monkeypatch, capsys):
+    ns, figures = _run("plot_tutorial_circles.py", monkeypatch)
+    assert ns["held_out_accuracy"] >= 0.97
+
+    # The fixed backward pass is the finite-difference gradient; the
+    # tutorial's is 2n times too large for weights and 2 times for biases.
+    W, b, true = ns["W"], ns["b"], ns["true"]
+    n = len(ns["X"])
+    for bugs, weight_factor, bias_factor in ((False, 1, 1), (True, 2 * n, 2)):
+        dW, db = ns["backprop"](W, b, tutorial_bugs=bugs)
+        for k in (1, 2, 3):
+            for grad, factor, name in (
+                (dW, weight_factor, "W"),
+                (db, bias_factor, "b"),
+            ):
+                np.testing.assert_allclose(
+                    grad[k], factor * true[f"{name}{k}"], rtol=1e-5, atol=1e-9 * factor
+                )
+
+    # The tutorial's own training never settles (see the seed README).
+    accuracy = ns["tutorial_accuracy"]
+    assert len(accuracy) == 150 and accuracy[0] == 0.5 and accuracy[-1] < 0.7
+    # The kept restart is the one with the lowest training loss.
+    assert ns["clf"].loss_ == min(c.loss_ for c in ns["restarts"])
+    assert "ok: max relative error" in capsys.readouterr().out
+    # One figure: tutorial accuracy, loss curve, decision boundary.
+    assert len(figures) == 1 and figures[0][0] >= 3
+
+
+def test_tutorial_circles_without_matplotlib(monkeypatch):
+    ns, _ = _run("plot_tutorial_circles.py", monkeypatch, with_matplotlib=False)
+    assert ns["plt"] is None
+    assert ns["held_out_accuracy"] >= 0.97
+
+
+@pytest.mark.slow
+def test_grid_search(monkeypatch):
+    ns, figures = _run("plot_grid_search.py", monkeypatch)
+    ours, theirs = ns["ours"], ns["theirs"]
+    # Same objective, initialisation and updates: the same score for every
+    # candidate, so the same choice.
+    assert ours.best_params_ == theirs.best_params_
+    np.testing.assert_allclose(
+        ours.cv_results_["mean_test_score"], theirs.cv_results_["mean_test_score"]
+    )
+    assert len(ours.cv_results_["params"]) == 8
+    assert ours.best_score_ > 0.95
+    assert ours.score(ns["X_test"], ns["y_test"]) > 0.95
+    assert len(figures) == 1
