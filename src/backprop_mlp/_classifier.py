@@ -49,6 +49,20 @@ class TrainingDivergedWarning(ConvergenceWarning):
     """
 
 
+# A run whose weights grow past this, or whose loss grows this many times past
+# its lowest (and past 1), is diverging: a converging log-loss run does neither.
+_MAX_ABS_WEIGHT = 1e12
+_LOSS_GROWTH = 1e4
+
+
+def _has_diverged(loss, lowest_loss, params):
+    """Whether an epoch ended with non-finite or exploding loss or weights."""
+    if not np.isfinite(loss) or loss > _LOSS_GROWTH * max(lowest_loss, 1.0):
+        return True
+    # NaN compares False, so this also catches non-finite weights.
+    return not np.abs(params).max() < _MAX_ABS_WEIGHT
+
+
 @contextmanager
 def _interruptible():
     """Turn Ctrl-C during training into a warning, keeping the weights so far."""
@@ -425,6 +439,12 @@ class BackpropMLPClassifier(_CallbackSupportMixin, ClassifierMixin, BaseEstimato
                 "class_weight='balanced' needs every label at once and is not "
                 "supported by partial_fit; pass a dict of class weights instead."
             )
+        for callback in self.callbacks or ():
+            if not callable(callback):
+                raise TypeError(
+                    f"Each of callbacks must be callable as callback(estimator, "
+                    f"info), got {callback!r}."
+                )
         dropout = self._dropout_rates(len(self._hidden_layer_sizes()))
         net, X, Y, labels, sample_weight = self._init_network(
             X, y, sample_weight, incremental
@@ -478,6 +498,10 @@ class BackpropMLPClassifier(_CallbackSupportMixin, ClassifierMixin, BaseEstimato
             not self.warm_start and not incremental
         )
         X, Y, labels = self._validate_input(X, y, incremental, reset=first_pass)
+        if not first_pass and X.dtype != self.coefs_[0].dtype:
+            # The model's dtype is fixed by its first fit; a later batch of
+            # another dtype must not silently switch it (and its optimizer).
+            X = X.astype(self.coefs_[0].dtype)
         sample_weight = self._training_weights(sample_weight, X, labels)
 
         layer_sizes = [X.shape[1], *hidden, Y.shape[1]]
@@ -570,13 +594,31 @@ class BackpropMLPClassifier(_CallbackSupportMixin, ClassifierMixin, BaseEstimato
         Y = self._label_binarizer.transform(y).astype(bool)
         return X, Y, y
 
+    def _class_weight_per_sample(self, y, sample_weight):
+        if self.class_weight == "balanced" and y.ndim == 1:
+            # As scikit-learn's linear models: classes are counted by sample
+            # weight, so weights and class weights compose.
+            _, y_index = np.unique(y, return_inverse=True)
+            counts = np.bincount(y_index, weights=sample_weight).astype(float)
+            per_class = np.divide(
+                counts.sum(),
+                len(counts) * counts,
+                out=np.zeros_like(counts),
+                where=counts > 0,
+            )
+            weights = per_class[y_index]
+        else:
+            weights = compute_sample_weight(self.class_weight, y)
+        return weights
+
     def _training_weights(self, sample_weight, X, y):
         if sample_weight is not None:
             sample_weight = _check_sample_weight(
                 sample_weight, X, dtype=X.dtype, ensure_non_negative=True
             )
         if self.class_weight is not None:
-            class_weight = compute_sample_weight(self.class_weight, y).astype(X.dtype)
+            class_weight = self._class_weight_per_sample(y, sample_weight)
+            class_weight = class_weight.astype(X.dtype)
             sample_weight = (
                 class_weight if sample_weight is None else sample_weight * class_weight
             )
@@ -716,6 +758,7 @@ class BackpropMLPClassifier(_CallbackSupportMixin, ClassifierMixin, BaseEstimato
             self.best_validation_score_ = -np.inf
         order = np.arange(n_samples)
         last_good = net.params.copy()
+        lowest_loss = np.inf
         self.n_iter_ = 0
         # A diverging run overflows; it is detected after the epoch and
         # reported once, as a TrainingDivergedWarning, not as numpy noise.
@@ -734,11 +777,12 @@ class BackpropMLPClassifier(_CallbackSupportMixin, ClassifierMixin, BaseEstimato
                     order if self.shuffle else None,
                     dropout,
                 )
-                if not (np.isfinite(loss) and np.isfinite(net.params).all()):
+                if _has_diverged(loss, lowest_loss, net.params):
                     net.params[...] = last_good
                     self._warn_diverged()
                     break
                 last_good[...] = net.params
+                lowest_loss = min(lowest_loss, loss)
                 self.n_iter_ += 1
                 self.t_ += n_samples
                 self.loss_ = loss
@@ -759,7 +803,8 @@ class BackpropMLPClassifier(_CallbackSupportMixin, ClassifierMixin, BaseEstimato
                     self._no_improvement_count = 0
                 if incremental:
                     break
-                if self.n_iter_ == self.max_iter:
+                # 'cosine' is meant to run all max_iter epochs, to a rate of 0.
+                if self.n_iter_ == self.max_iter and self.learning_rate != "cosine":
                     warnings.warn(
                         f"Stochastic Optimizer: Maximum iterations ({self.max_iter}) "
                         "reached and the optimization hasn't converged yet.",
@@ -876,8 +921,8 @@ class BackpropMLPClassifier(_CallbackSupportMixin, ClassifierMixin, BaseEstimato
     def _warn_diverged(self):
         warnings.warn(
             f"Training diverged at epoch {self.n_iter_ + 1}: the loss or the "
-            "weights became non-finite. Training stopped and the last finite "
-            "weights were kept. The learning rate "
+            "weights became non-finite or exploded. Training stopped and the "
+            "weights before that epoch were kept. The learning rate "
             f"(learning_rate_init={self.learning_rate_init}) is probably too high, "
             "or the features are not scaled (try StandardScaler in a Pipeline).",
             TrainingDivergedWarning,
