@@ -59,8 +59,9 @@ def _has_diverged(loss, lowest_loss, params):
     """Whether an epoch ended with non-finite or exploding loss or weights."""
     if not np.isfinite(loss) or loss > _LOSS_GROWTH * max(lowest_loss, 1.0):
         return True
-    # NaN compares False, so this also catches non-finite weights.
-    return not np.abs(params).max() < _MAX_ABS_WEIGHT
+    # NaN compares False, so this also catches non-finite weights; max and min
+    # rather than abs, which would copy the weights every epoch.
+    return not max(params.max(), -params.min()) < _MAX_ABS_WEIGHT
 
 
 @contextmanager

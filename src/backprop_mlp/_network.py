@@ -109,6 +109,12 @@ class Network:
         self.z = [None] * (self.n_layers + 1)
         self.a = [None] * (self.n_layers + 1)
         self.fz = [None] * (self.n_layers + 1)
+        # Work arrays for z_k (then dz_k) and f_k(z_k), allocated for the
+        # largest batch seen, with views of their first rows for each batch
+        # size; see _work_arrays.
+        self._capacity = 0
+        self._full = None
+        self._work = {}
 
     def set_params(self, coefs, intercepts):
         """Copy per-layer weights into the flat vector (0-based lists, as sklearn).
@@ -139,15 +145,18 @@ class Network:
         Returns
         -------
         P : ndarray of shape (n_samples, n_outputs)
-            The output probabilities ``a_L``.
+            The output probabilities ``a_L``: a work array of the network,
+            overwritten by the next call.
         """
-        z, a, fz, W, b, f = self.z, self.a, self.fz, self.W, self.b, self.f
+        z, fz_work = self._work_arrays(X.shape[0])
+        a, fz, W, b, f = self.a, self.fz, self.W, self.b, self.f
+        self.z = z
         a[0] = X
         for k in range(1, self.n_layers + 1):
-            z[k] = a[k - 1] @ W[k]  # z_k = a_{k-1} W_k + b_k
+            _matmul_into(a[k - 1], W[k], z[k])  # z_k = a_{k-1} W_k + b_k
             z[k] += b[k]
             if k < self.n_layers:
-                a[k] = fz[k] = f[k].function(z[k])  # a_k = f_k(z_k)
+                a[k] = fz[k] = f[k].function(z[k], out=fz_work[k])  # a_k = f_k(z_k)
                 if masks is not None and masks[k] is not None:
                     a[k] = fz[k] * masks[k]  # inverted dropout
         # The output activation overwrites z_L: the backward pass starts from
@@ -159,11 +168,13 @@ class Network:
         """Back-propagate ``dz_L`` through every layer into ``grad``.
 
         Must follow :meth:`forward` on the same batch, with the same masks.
+        Where ``f_k``'s derivative needs only ``a_k``, ``z[k]`` is overwritten
+        by ``dz_k``.
 
         Parameters
         ----------
         dz : ndarray of shape (n_samples, n_outputs)
-            ``dL/dz_L``, the gradient at the output pre-activation; overwritten.
+            ``dL/dz_L``, the gradient at the output pre-activation.
         masks : list of ndarray or None, default=None
             The dropout masks given to :meth:`forward`.
 
@@ -173,15 +184,20 @@ class Network:
             The flat gradient; ``dW[k]`` and ``db[k]`` are views into it.
         """
         z, a, fz, W, f = self.z, self.a, self.fz, self.W, self.f
+        dW, db = self.dW, self.db
         for k in range(self.n_layers, 0, -1):
-            _matmul_into(a[k - 1].T, dz, self.dW[k])  # dW_k = a_{k-1}^T dz_k
-            np.sum(dz, axis=0, out=self.db[k])  # db_k = sum over rows of dz_k
+            _matmul_into(a[k - 1].T, dz, dW[k])  # dW_k = a_{k-1}^T dz_k
+            np.add.reduce(dz, axis=0, out=db[k])  # db_k = sum over rows of dz_k
             if k == 1:
                 break  # nothing learns from dL/dX
-            da = dz @ W[k].T  # da_{k-1} = dz_k W_k^T
+            # da_{k-1} = dz_k W_k^T, into the array of z_{k-1} when f'_{k-1}
+            # needs only a_{k-1}: z_{k-1} is dead by now, and training then
+            # holds two work arrays per hidden layer instead of three.
+            z_dead = f[k - 1].derivative_from_output
+            da = np.dot(dz, W[k].T, out=z[k - 1] if z_dead else None)
             if masks is not None and masks[k - 1] is not None:
                 da *= masks[k - 1]  # a dropped unit passed no gradient back
-            da *= f[k - 1].derivative(z[k - 1], fz[k - 1])
+            da *= f[k - 1].derivative(None if z_dead else z[k - 1], fz[k - 1])
             dz = da  # dz_{k-1} = da_{k-1} * f'(z_{k-1})
         return self.grad
 
@@ -227,7 +243,7 @@ class Network:
             dz *= (sample_weight / n_weight)[:, np.newaxis].astype(dz.dtype)
         grad = self.backward(dz, masks)
         if alpha:
-            grad[: self.n_coefs] += (alpha / n_weight) * w
+            _add_scaled(grad[: self.n_coefs], alpha / n_weight, w)  # + alpha/n W_k
         return loss, grad
 
     def predict(self, X):
@@ -243,9 +259,41 @@ class Network:
         """
         return predict_output(X, self.W[1:], self.b[1:], self.f[1:], self.output)
 
+    def _work_arrays(self, n_samples):
+        """Work arrays for a batch of ``n_samples`` rows: ``z`` and ``fz``.
 
-def predict_output(X, coefs, intercepts, activations, output):
+        Lists indexed like the layers: ``z[k]`` (``z_k``, ``P`` at the output,
+        ``dz_k`` in the backward pass) and ``fz[k]`` (``f_k(z_k)``, hidden
+        layers only). They are allocated once for the largest batch seen, and
+        every smaller batch works in views of their first rows, so that
+        training allocates nothing per batch.
+        """
+        work = self._work.get(n_samples)
+        if work is not None:
+            return work
+        if n_samples > self._capacity:
+            self._capacity = n_samples
+            self._work.clear()
+            self._full = [
+                [None, *(np.empty((n_samples, n), self.dtype) for n in sizes)]
+                for sizes in (self.layer_sizes[1:], self.layer_sizes[1:-1])
+            ]
+        work = tuple(
+            [None if w is None else w[:n_samples] for w in full] for full in self._full
+        )
+        if len(self._work) > 2:  # an epoch has at most two batch sizes
+            self._work.clear()
+        self._work[n_samples] = work
+        return work
+
+
+def predict_output(X, coefs, intercepts, activations, output, block_rows=None):
     """The forward pass alone, for prediction: nothing is kept for backward.
+
+    Large inputs go through a block of rows at a time, sized so that the
+    hidden activations of a block stay in the CPU cache: the element-wise
+    passes (bias, activation) then never go out to memory, and temporaries
+    stay small however many rows are predicted.
 
     Parameters
     ----------
@@ -256,22 +304,67 @@ def predict_output(X, coefs, intercepts, activations, output):
     activations : list of Activation
         The hidden activations ``f_1 .. f_{L-1}``.
     output : OutputLayer
+    block_rows : int or None, default=None
+        Rows per block; None makes the widest layer's block about 1 MiB.
 
     Returns
     -------
     P : ndarray of shape (n_samples, n_outputs)
     """
+    n_samples = X.shape[0]
+    if n_samples <= _MIN_BLOCK_ROWS:
+        return _predict_block(X, coefs, intercepts, activations, output)
+    if block_rows is None:
+        widest = max(W.shape[1] for W in coefs)
+        block_rows = max(_MIN_BLOCK_ROWS, _BLOCK_BYTES // (8 * widest))
+    if n_samples <= block_rows or _is_sparse_not_csr(X):
+        return _predict_block(X, coefs, intercepts, activations, output)
+    dtype = np.result_type(X.dtype, coefs[0].dtype)
+    P = np.empty((n_samples, coefs[-1].shape[1]), dtype=dtype)
+    for start in range(0, n_samples, block_rows):
+        rows = slice(start, start + block_rows)
+        P[rows] = _predict_block(X[rows], coefs, intercepts, activations, output)
+    return P
+
+
+_BLOCK_BYTES = 1 << 20
+_MIN_BLOCK_ROWS = 64
+
+
+def _is_sparse_not_csr(X):
+    # Row blocks of any other sparse format are slow to take.
+    return sp.issparse(X) and X.format != "csr"
+
+
+def _predict_block(X, coefs, intercepts, activations, output):
+    """:func:`predict_output` on one block of rows."""
     a = X
-    for W, b, f in zip(coefs, intercepts, [*activations, None], strict=False):
-        z = a @ W
+    for W, b, f in zip(coefs, intercepts, [*activations, None], strict=True):
+        z = np.dot(a, W) if isinstance(a, np.ndarray) else a @ W
         z += b
         a = z if f is None else f.function(z)
     return output.activation(a)
 
 
+def _add_scaled(y, c, x, block=1 << 16):
+    """``y += c * x``, a block of entries at a time.
+
+    The temporary ``c * x`` of a whole weight vector would raise the peak
+    memory of training by a copy of the weights.
+    """
+    for start in range(0, y.size, block):
+        part = slice(start, start + block)
+        y[part] += c * x[part]
+
+
 def _matmul_into(A, B, out):
-    """``out[...] = A @ B``, without a temporary when ``A`` is dense."""
-    if sp.issparse(A):
+    """``out[...] = A @ B``, without a temporary when ``A`` is dense.
+
+    ``np.dot`` rather than ``np.matmul``: on small matrices it calls BLAS
+    with less overhead, and on an outer product (one output unit) ``matmul``
+    is several times slower.
+    """
+    if isinstance(A, np.ndarray):
+        np.dot(A, B, out=out)
+    else:  # a sparse matrix
         out[...] = A @ B
-    else:
-        np.matmul(A, B, out=out)

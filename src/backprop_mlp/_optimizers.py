@@ -6,6 +6,11 @@ operations, whatever the number of layers. The update rules, and the order of
 their floating-point operations, are those of scikit-learn's ``SGDOptimizer``
 and ``AdamOptimizer``, so that both produce the same weights.
 
+A step works through the vectors in slices of at most ``_SLICE`` entries, so
+that its intermediates fit in two small scratch buffers: beyond its state, an
+optimizer holds no vector the size of ``params``, which on a large network
+keeps the peak memory of training below scikit-learn's.
+
 The learning rate is an attribute the schedule changes between epochs (see
 :mod:`backprop_mlp._schedules`).
 """
@@ -14,8 +19,44 @@ import numpy as np
 
 __all__ = ["SGD", "Adam"]
 
+# Entries per slice: large enough that the Python loop over slices costs
+# nothing next to the arithmetic, small enough for the CPU cache.
+_SLICE = 1 << 16
 
-class SGD:
+
+def _parts(n_params, dtype, *state):
+    """Each slice of the vectors, with views of ``state`` and of scratch buffers.
+
+    Returns ``[(slice, state_0[slice], ..., scratch_0, scratch_1), ...]`` for
+    consecutive slices of at most ``_SLICE`` entries covering ``n_params``.
+    """
+    scratch = np.empty((2, min(n_params, _SLICE)), dtype=dtype)
+    parts = []
+    for start in range(0, n_params, _SLICE):
+        part = slice(start, min(start + _SLICE, n_params))
+        views = [vector[part] for vector in state]
+        parts.append((part, *views, *scratch[:, : part.stop - part.start]))
+    return parts
+
+
+class _SlicedOptimizer:
+    """Pickles (and deep-copies) an optimizer's state, not the views into it.
+
+    Copied views would no longer share memory with the state vectors, so the
+    per-slice views are rebuilt instead.
+    """
+
+    def __getstate__(self):
+        state = self.__dict__.copy()
+        del state["_parts"]
+        return state
+
+    def __setstate__(self, state):
+        self.__dict__.update(state)
+        self._parts = _parts(self.n_params, self.dtype, *self._state())
+
+
+class SGD(_SlicedOptimizer):
     """Stochastic gradient descent with (Nesterov) momentum.
 
     ``v <- momentum * v - lr * g``, then ``params += v``, or with Nesterov's
@@ -41,8 +82,10 @@ class SGD:
         self.momentum = momentum
         self.nesterov = nesterov
         self.velocity = np.zeros(n_params, dtype=dtype)
-        self._lr_grad = np.empty(n_params, dtype=dtype)
-        self._update = np.empty(n_params, dtype=dtype)
+        self._parts = _parts(n_params, dtype, *self._state())
+
+    def _state(self):
+        return (self.velocity,)
 
     def step(self, params, grad):
         """Move ``params`` (in place) one step against ``grad``.
@@ -52,19 +95,22 @@ class SGD:
         params : ndarray of shape (n_params,)
         grad : ndarray of shape (n_params,)
         """
-        v, lr_grad = self.velocity, self._lr_grad
+        for part, v, lr_grad, update in self._parts:
+            self._step(params[part], grad[part], v, lr_grad, update)
+
+    def _step(self, params, grad, v, lr_grad, update):
         np.multiply(grad, self.learning_rate, out=lr_grad)
         v *= self.momentum
         v -= lr_grad  # v = momentum v - lr g
         if self.nesterov:
-            np.multiply(v, self.momentum, out=self._update)
-            self._update -= lr_grad
-            params += self._update
+            np.multiply(v, self.momentum, out=update)
+            update -= lr_grad
+            params += update  # params += momentum v - lr g
         else:
             params += v
 
 
-class Adam:
+class Adam(_SlicedOptimizer):
     """Adam (Kingma & Ba, 2014), with scikit-learn's bias correction.
 
     ``m <- beta_1 m + (1 - beta_1) g``, ``v <- beta_2 v + (1 - beta_2) g**2``,
@@ -96,8 +142,10 @@ class Adam:
         self.t = 0
         self.m = np.zeros(n_params, dtype=dtype)
         self.v = np.zeros(n_params, dtype=dtype)
-        self._buf = np.empty(n_params, dtype=dtype)
-        self._update = np.empty(n_params, dtype=dtype)
+        self._parts = _parts(n_params, dtype, *self._state())
+
+    def _state(self):
+        return (self.m, self.v)
 
     def step(self, params, grad):
         """Move ``params`` (in place) one step against ``grad``.
@@ -108,16 +156,21 @@ class Adam:
         grad : ndarray of shape (n_params,)
         """
         self.t += 1
-        b1, b2, buf, update = self.beta_1, self.beta_2, self._buf, self._update
-        self.m *= b1
-        self.m += np.multiply(grad, 1 - b1, out=buf)
-        self.v *= b2
+        b1, b2 = self.beta_1, self.beta_2
+        lr_t = self.learning_rate * np.sqrt(1 - b2**self.t) / (1 - b1**self.t)
+        for part, m, v, buf, update in self._parts:
+            self._step(params[part], grad[part], m, v, buf, update, lr_t)
+
+    def _step(self, params, grad, m, v, buf, update, lr_t):
+        b1, b2 = self.beta_1, self.beta_2
+        m *= b1
+        m += np.multiply(grad, 1 - b1, out=buf)  # m = beta_1 m + (1 - beta_1) g
+        v *= b2
         np.square(grad, out=buf)
         buf *= 1 - b2
-        self.v += buf
-        lr_t = self.learning_rate * np.sqrt(1 - b2**self.t) / (1 - b1**self.t)
-        np.sqrt(self.v, out=buf)
+        v += buf  # v = beta_2 v + (1 - beta_2) g**2
+        np.sqrt(v, out=buf)
         buf += self.epsilon
-        np.multiply(self.m, -lr_t, out=update)
+        np.multiply(m, -lr_t, out=update)
         update /= buf
-        params += update
+        params += update  # params -= lr_t m / (sqrt(v) + epsilon)

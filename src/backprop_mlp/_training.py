@@ -65,7 +65,11 @@ class BatchLoader:
             if isinstance(idx, slice) or self._buffer is None:
                 X_batch = self.X[idx]
             else:
-                X_batch = np.take(self.X, idx, axis=0, out=self._buffer[: stop - start])
+                # mode="clip": the indices are valid by construction, and the
+                # default mode="raise" gathers into a copy of `out` first.
+                X_batch = np.take(
+                    self.X, idx, axis=0, out=self._buffer[: stop - start], mode="clip"
+                )
             sw = None if self.sample_weight is None else self.sample_weight[idx]
             yield X_batch, self.Y[idx], sw
 
@@ -106,6 +110,8 @@ def dropout_masks(rng, rates, n_samples, layer_sizes, dtype):
 def train_epoch(net, optimizer, loader, alpha, order=None, dropout=None):
     """Make one pass over the training data, one optimizer step per batch.
 
+    A batch whose sample weights are all zero is skipped.
+
     Parameters
     ----------
     net : Network
@@ -126,6 +132,10 @@ def train_epoch(net, optimizer, loader, alpha, order=None, dropout=None):
     """
     accumulated = 0.0
     for X_batch, Y_batch, sw_batch in loader.batches(order):
+        if sw_batch is not None and not sw_batch.sum() > 0:
+            # Samples that all weigh zero have no mean loss (0 / 0) and
+            # nothing to teach: the batch makes no step and adds no loss.
+            continue
         masks = None
         if dropout is not None:
             rng, rates = dropout
