@@ -196,6 +196,13 @@ def test_invalid_hyper_parameters(data, solver, params, error, match):
     _fails_before_training(clf, error, match, X, y)
 
 
+def test_dropout_with_lbfgs(data):
+    """L-BFGS has no batches to drop units from: dropout is refused, not ignored."""
+    X, y = data
+    clf = _clf(solver="lbfgs", dropout=0.2)
+    _fails_before_training(clf, ValueError, "dropout needs a stochastic solver", X, y)
+
+
 def test_non_callable_callback(data):
     """A callback that cannot be called is rejected before the first epoch."""
     X, y = data

@@ -447,6 +447,12 @@ class BackpropMLPClassifier(_CallbackSupportMixin, ClassifierMixin, BaseEstimato
                     f"info), got {callback!r}."
                 )
         dropout = self._dropout_rates(len(self._hidden_layer_sizes()))
+        if any(dropout) and self.solver == "lbfgs":
+            raise ValueError(
+                "dropout needs a stochastic solver: L-BFGS minimises one fixed "
+                "full-batch objective, with no batches to drop units from. Use "
+                "solver='adam' or 'sgd', or dropout=0."
+            )
         net, X, Y, labels, sample_weight = self._init_network(
             X, y, sample_weight, incremental
         )
