@@ -236,7 +236,7 @@ class BackpropMLPClassifier(_CallbackSupportMixin, ClassifierMixin, BaseEstimato
         ``intercepts_[k]`` of shape ``(n_{k+1},)``, the biases of layer k+1.
     n_features_in_ : int
         The number of features seen in ``fit``.
-    feature_names_in_ : ndarray of shape (n_features_in_,)
+    feature_names_in_ : ndarray of shape (`n_features_in_`,)
         The feature names seen in ``fit``, when they are all strings.
     n_iter_ : int
         The number of epochs (iterations for 'lbfgs') run.
