@@ -963,17 +963,19 @@ class BackpropMLPClassifier(_CallbackSupportMixin, ClassifierMixin, BaseEstimato
             return best["stopped"]
 
         self._fit_tasks.begin_epoch()
-        result = minimize_lbfgs(
-            net,
-            X,
-            Y,
-            sample_weight,
-            self.alpha,
-            self.max_iter,
-            self.max_fun,
-            self.tol,
-            on_iteration,
-        )
+        # As for the stochastic solvers: overflow is reported once, below.
+        with np.errstate(over="ignore", invalid="ignore"):
+            result = minimize_lbfgs(
+                net,
+                X,
+                Y,
+                sample_weight,
+                self.alpha,
+                self.max_iter,
+                self.max_fun,
+                self.tol,
+                on_iteration,
+            )
         self.loss_ = float(result.fun)
         if not (np.isfinite(self.loss_) and np.isfinite(net.params).all()):
             net.params[...] = best["params"]
