@@ -499,3 +499,30 @@ def test_float32_input_matches_sklearn(solver, target):
         assert b.dtype == np.float32
     assert ours.predict_proba(X32).dtype == np.float32
     assert_same_model(sk, ours, X32, rtol=RTOL32, atol=ATOL32)
+
+
+def test_lbfgs_with_blas_threads_matches_sklearn_and_keeps_limits():
+    """L-BFGS runs SciPy's code on one BLAS thread and everything else as set.
+
+    The same model as scikit-learn's, the objective and callbacks see the
+    caller's thread counts, and those counts are back after ``fit``.
+    """
+    from threadpoolctl import threadpool_info, threadpool_limits
+
+    def blas_threads():
+        return [i["num_threads"] for i in threadpool_info() if i["user_api"] == "blas"]
+
+    X, y = make_classification(300, 10, n_informative=5, random_state=0)
+    params = dict(hidden_layer_sizes=(7,), solver="lbfgs", max_iter=15, random_state=0)
+    seen = []
+    with threadpool_limits(2, user_api="blas"):
+        before = blas_threads()
+        ours = BackpropMLPClassifier(
+            **params, callbacks=[lambda est, info: seen.append(blas_threads())]
+        ).fit(X, y)
+        after = blas_threads()
+        theirs = MLPClassifier(**params).fit(X, y)
+    assert after == before
+    assert seen and all(threads == before for threads in seen)
+    for a, b in zip(ours.coefs_, theirs.coefs_, strict=True):
+        np.testing.assert_allclose(a, b, rtol=0, atol=1e-12)
