@@ -27,6 +27,19 @@ needs_oracle_sample_weight = pytest.mark.skipif(
     not ORACLE_HAS_SAMPLE_WEIGHT, reason="MLPClassifier has sample_weight from 1.7"
 )
 
+
+def weighted_fit_params(with_sample_weight, n_samples, seed, low, high):
+    """``fit`` keywords: uniform(low, high) sample weights, or none.
+
+    Skips the calling test when weights are asked of an oracle without them.
+    """
+    if not with_sample_weight:
+        return {}
+    if not ORACLE_HAS_SAMPLE_WEIGHT:
+        pytest.skip("MLPClassifier has sample_weight from 1.7")
+    return {"sample_weight": np.random.RandomState(seed).uniform(low, high, n_samples)}
+
+
 SKLEARN_ACTIVATIONS = ["identity", "logistic", "tanh", "relu"]
 EXTRA_ACTIVATIONS = ["leaky_relu", "elu", "softplus", "gelu", "swish"]
 TARGETS = ["binary", "multiclass", "multilabel"]
@@ -380,12 +393,8 @@ def test_sample_weight_matches_sklearn(solver, target):
 @pytest.mark.parametrize("solver", ["sgd-nesterov", "adam", "lbfgs"])
 def test_l2_penalty_matches_sklearn(solver, target, with_sample_weight):
     """A strong L2 penalty (alpha=1), alone and with sample weights."""
-    if with_sample_weight and not ORACLE_HAS_SAMPLE_WEIGHT:
-        pytest.skip("MLPClassifier has sample_weight from 1.7")
     X, y = DATA[target]
-    fit_params = {}
-    if with_sample_weight:
-        fit_params["sample_weight"] = np.random.RandomState(1).uniform(0.5, 2, len(X))
+    fit_params = weighted_fit_params(with_sample_weight, len(X), 1, 0.5, 2)
     sk, ours = fit_both(dict(BASE, alpha=1.0, **SOLVERS[solver]), X, y, **fit_params)
     assert_same_model(sk, ours, X)
 
@@ -456,12 +465,8 @@ def test_early_stopping_matches_sklearn(solver, target, with_sample_weight):
         # MLPClassifier 1.7 fails its own multiclass early stopping (a
         # TypeError in _score); 1.9 is the version this oracle is known good on.
         pytest.skip("MLPClassifier's multiclass early stopping is broken here")
-    if with_sample_weight and not ORACLE_HAS_SAMPLE_WEIGHT:
-        pytest.skip("MLPClassifier has sample_weight from 1.7")
     X, y = DATA[target]
-    fit_params = {}
-    if with_sample_weight:
-        fit_params["sample_weight"] = np.random.RandomState(2).uniform(0.2, 3, len(X))
+    fit_params = weighted_fit_params(with_sample_weight, len(X), 2, 0.2, 3)
     params = dict(
         BASE,
         early_stopping=True,
