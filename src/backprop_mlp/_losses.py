@@ -234,7 +234,10 @@ def half_poisson_deviance(Y, P, sample_weight=None):
     -------
     loss : float
     """
-    per_entry = xlogy(Y, Y / P)
+    # An exp output that underflowed to 0 makes the loss inf (y > 0), which
+    # training reports as divergence; no numpy warning on top.
+    with np.errstate(divide="ignore", invalid="ignore"):
+        per_entry = xlogy(Y, Y / P)
     per_entry -= Y
     per_entry += P
     return _weighted_column_means_sum(per_entry, sample_weight)

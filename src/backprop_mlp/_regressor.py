@@ -398,6 +398,9 @@ class BackpropMLPRegressor(RegressorMixin, BaseBackpropMLP):
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
-        tags.target_tags.multi_output = True
+        # Multi-output for both losses; but check_regressor_multioutput feeds
+        # make_regression's negative targets whatever positive_only says, so
+        # the Poisson loss, which must refuse them, does not claim the tag.
+        tags.target_tags.multi_output = self.loss != "poisson"
         tags.target_tags.positive_only = self.loss == "poisson"
         return tags
