@@ -50,7 +50,7 @@ def test_string_targets_look_like_classification(data):
     X, _ = data
     y = np.array(["cat", "dog"] * 60)
     for labels in (y, y.astype(object)):
-        with pytest.raises(ValueError, match="looks like classification.*BackpropMLP"):
+        with pytest.raises(ValueError, match=r"looks like classification.*BackpropMLP"):
             small().fit(X, labels)
 
 
@@ -58,7 +58,7 @@ def test_categorical_targets_look_like_classification(data):
     pd = pytest.importorskip("pandas")
     X, _ = data
     y = pd.Series(pd.Categorical([1, 2, 3] * 40))  # numeric categories too
-    with pytest.raises(ValueError, match="categorical.*BackpropMLPClassifier"):
+    with pytest.raises(ValueError, match=r"categorical.*BackpropMLPClassifier"):
         small().fit(X, y)
     with pytest.raises(ValueError, match="y_val is categorical"):
         small().fit(X, np.arange(120.0), X_val=X[:30], y_val=y[:30])
@@ -74,9 +74,9 @@ def test_numeric_object_targets_are_accepted(data):
 
 def test_negative_targets_with_poisson_are_refused(data):
     X, Y = data
-    with pytest.raises(ValueError, match="loss='poisson' needs non-negative.*y has"):
+    with pytest.raises(ValueError, match=r"loss='poisson' needs non-negative.*y has"):
         small(loss="poisson").fit(X, Y[:, 0])
-    with pytest.raises(ValueError, match="non-negative.*y_val"):
+    with pytest.raises(ValueError, match=r"non-negative.*y_val"):
         small(loss="poisson").fit(X, np.abs(Y), X_val=X[:5], y_val=Y[:5])
 
 
@@ -92,12 +92,12 @@ def test_targets_of_the_wrong_length_are_refused(data):
 def test_a_different_number_of_outputs_is_refused(data):
     X, Y = data
     reg = small(solver="sgd").partial_fit(X, Y)
-    with pytest.raises(ValueError, match="y has 1 output.*fitted on 2.*partial_fit"):
+    with pytest.raises(ValueError, match=r"y has 1 output.*fitted on 2.*partial_fit"):
         reg.partial_fit(X, Y[:, :1])
     warm = small(warm_start=True, max_iter=2).fit(X, Y)
-    with pytest.raises(ValueError, match="y has 1 output.*fitted on 2 by fit"):
+    with pytest.raises(ValueError, match=r"y has 1 output.*fitted on 2 by fit"):
         warm.fit(X, Y[:, 0])
-    with pytest.raises(ValueError, match="y_val has 1 output.*fitted on 2"):
+    with pytest.raises(ValueError, match=r"y_val has 1 output.*fitted on 2"):
         small().fit(X, Y, X_val=X[:10], y_val=Y[:10, 0])
 
 
