@@ -1,5 +1,6 @@
 """The gallery examples run as plain scripts and reach what their text claims."""
 
+import re
 import runpy
 import sys
 from pathlib import Path
@@ -34,7 +35,7 @@ def _run(name, monkeypatch, with_matplotlib=True):
 
 
 def test_every_example_is_tested():
-    tested = {"plot_tutorial_circles.py", "plot_grid_search.py"}
+    tested = {"plot_tutorial_circles.py", "plot_grid_search.py", "plot_regression.py"}
     assert {p.name for p in EXAMPLES.glob("plot_*.py")} == tested
 
 
@@ -86,4 +87,19 @@ def test_grid_search(monkeypatch):
     assert len(ours.cv_results_["params"]) == 8
     assert ours.best_score_ > 0.95
     assert ours.score(ns["X_test"], ns["y_test"]) > 0.95
+    assert len(figures) == 1
+
+
+@pytest.mark.slow
+def test_regression(monkeypatch, capsys):
+    ns, figures = _run("plot_regression.py", monkeypatch)
+    # Every activation fits the clean curve well.
+    assert min(ns["r2"].values()) > 0.98
+    out = capsys.readouterr().out
+    # MLPRegressor's fits are as good, and the first iterations agree.
+    for r2 in re.findall(r"MLPRegressor's R² ([\d.]+)", out):
+        assert float(r2) > 0.98
+    gaps = re.findall(r"differ by ([\de.+-]+)", out)
+    assert len(gaps) == 3 and max(float(g) for g in gaps) < 1e-10
+    # One figure: the samples, the true curve and four fits.
     assert len(figures) == 1
