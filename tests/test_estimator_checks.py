@@ -54,9 +54,9 @@ CONFIGS = [
 # Every solver with both losses. check_regressors_train wants R² > 0.5 from
 # a brief fit; the Poisson loss declares positive targets (positive_only).
 REGRESSOR_CONFIGS = [
-    dict(solver="lbfgs", hidden_layer_sizes=(5,), max_iter=200),
-    dict(solver="sgd", hidden_layer_sizes=(5,), max_iter=200, learning_rate_init=0.01),
-    dict(solver="adam", hidden_layer_sizes=(5,), max_iter=200, learning_rate_init=0.01),
+    dict(solver="lbfgs", hidden_layer_sizes=(5,), max_iter=100),
+    dict(solver="sgd", hidden_layer_sizes=(5,), max_iter=100, learning_rate_init=0.02),
+    dict(solver="adam", hidden_layer_sizes=(5,), max_iter=100, learning_rate_init=0.02),
 ]
 
 
