@@ -141,10 +141,11 @@ def _build_parser():
             "Cross-validate backprop_mlp.BackpropMLPClassifier against "
             "sklearn.neural_network.MLPClassifier with identical hyper-parameters "
             "(each as StandardScaler + classifier, on the same stratified folds) "
-            "and print accuracy and fit time. Without --csv it runs on the "
-            "tutorial's two circles (hidden 4,3; max-iter "
-            f"{_CIRCLES_MAX_ITER}) and scikit-learn's digits (hidden 64; max-iter "
-            f"{_DEFAULT_MAX_ITER})."
+            "and print accuracy and fit time; for regression, BackpropMLPRegressor "
+            "against MLPRegressor by R2 on shuffled K-fold splits. Without --csv "
+            "it runs on the tutorial's two circles (hidden 4,3; max-iter "
+            f"{_CIRCLES_MAX_ITER}), scikit-learn's digits (hidden 64; max-iter "
+            f"{_DEFAULT_MAX_ITER}) and its diabetes regression data (hidden 16)."
         ),
         epilog=(
             "Progress goes to stderr, the table to stdout. Fits run with one BLAS "
@@ -200,7 +201,7 @@ def _build_parser():
         type=_int_at_least(2),
         default=5,
         metavar="N",
-        help="number of stratified folds (default: 5)",
+        help="number of folds, stratified for classification (default: 5)",
     )
     model.add_argument(
         "--max-iter",
