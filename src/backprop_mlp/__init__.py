@@ -15,12 +15,13 @@ from ._callbacks import ProgressBar
 from ._classifier import BackpropMLPClassifier, TrainingDivergedWarning
 from ._display import LossCurveDisplay
 from ._gradient_check import GradientCheckResult, LayerGradientCheck, check_gradients
-
-__version__ = "0.1.0"
+from ._persistence import InconsistentVersionWarning
+from ._version import __version__
 
 __all__ = [
     "BackpropMLPClassifier",
     "GradientCheckResult",
+    "InconsistentVersionWarning",
     "LayerGradientCheck",
     "LossCurveDisplay",
     "ProgressBar",

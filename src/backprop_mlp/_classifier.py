@@ -33,6 +33,7 @@ from ._callbacks import _CallbackSupportMixin, _FitTasks
 from ._losses import LOGISTIC_OUTPUT, SOFTMAX_OUTPUT
 from ._network import Network, predict_output
 from ._optimizers import SGD, Adam
+from ._persistence import PersistenceMixin
 from ._schedules import SCHEDULES
 from ._training import BatchLoader, minimize_lbfgs, train_epoch
 
@@ -82,7 +83,10 @@ def _is_stochastic(estimator):
     return True
 
 
-class BackpropMLPClassifier(_CallbackSupportMixin, ClassifierMixin, BaseEstimator):
+# PersistenceMixin first: its __getstate__/__setstate__ wrap BaseEstimator's.
+class BackpropMLPClassifier(
+    PersistenceMixin, _CallbackSupportMixin, ClassifierMixin, BaseEstimator
+):
     """Multilayer-perceptron classifier trained by back-propagation in numpy.
 
     A drop-in for :class:`sklearn.neural_network.MLPClassifier`: the same
