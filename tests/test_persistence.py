@@ -7,6 +7,8 @@ continue training to exactly the same weights.
 
 import copy
 import pickle
+import subprocess
+import sys
 import warnings
 
 import numpy as np
@@ -302,3 +304,17 @@ def test_binary_classes_must_fit_one_output_unit():
     clf.out_activation_ = "softmax"
     with pytest.raises(ValueError, match="2 classes_ do not fit 2 output"):
         _pickle_round_trip(clf)
+
+
+def test_core_imports_no_optional_dependency():
+    # skops, skl2onnx, onnx and onnxruntime are extras: the core must load
+    # without them, so it must not import them.
+    code = (
+        "import sys, backprop_mlp; "
+        "print(sorted(m for m in ('skops', 'skl2onnx', 'onnx', 'onnxruntime') "
+        "if m in sys.modules))"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True
+    )
+    assert result.stdout.strip() == "[]"
