@@ -140,6 +140,22 @@ def test_zipmap_maps_each_class_to_its_probability(target):
     np.testing.assert_allclose(np.column_stack(columns), expected, atol=1e-5)
 
 
+def test_nocl_and_output_class_labels_options():
+    X, y = _data()
+    model = _fit(_targets("multiclass-str", y))
+    classes = model[-1].classes_
+    # nocl: labels are indices into classes_.
+    _, (indices, _) = _run(
+        model, X, np.float32, options={"zipmap": False, "nocl": True}
+    )
+    _assert_labels_agree_off_ties(classes[indices], model, X, 1e-5)
+    options = {"zipmap": False, "output_class_labels": True}
+    _, (labels, proba, class_labels) = _run(model, X, np.float32, options=options)
+    np.testing.assert_array_equal(class_labels, classes)
+    _assert_labels_agree_off_ties(labels, model, X, 1e-5)
+    np.testing.assert_allclose(proba, model.predict_proba(X), atol=1e-5)
+
+
 def test_gelu_below_opset_20_uses_its_formula():
     X, y = _data()
     model = _fit(y, activation="gelu")
