@@ -48,7 +48,8 @@ from skl2onnx.common.utils_classifier import get_label_classes
 from skl2onnx.proto import onnx_proto
 from sklearn.utils.validation import check_is_fitted
 
-from . import _classifier
+import backprop_mlp
+
 from ._activations import _GELU_C, _GELU_K, LEAKY_SLOPE
 
 __all__ = [
@@ -333,14 +334,12 @@ def register():
     regressor is registered when ``backprop_mlp`` has one.
     """
     update_registered_converter(
-        _classifier.BackpropMLPClassifier,
+        backprop_mlp.BackpropMLPClassifier,
         "BackpropMLPClassifier",
         calculate_classifier_output_shapes,
         convert_classifier,
         options=_CLASSIFIER_OPTIONS,
     )
-    import backprop_mlp
-
     regressor = getattr(backprop_mlp, "BackpropMLPRegressor", None)
     if regressor is not None:
         update_registered_converter(
