@@ -42,9 +42,9 @@ X_train, X_test, y_train, y_test = train_test_split(X, y, random_state=0)
 pipeline = make_pipeline(
     StandardScaler(),
     BackpropMLPClassifier(
-        hidden_layer_sizes=(64, 32),
+        hidden_layer_sizes=(32, 16),
         activation=["gelu", "swish"],
-        max_iter=60,
+        max_iter=40,
         random_state=0,
     ),
 )
