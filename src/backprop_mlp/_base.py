@@ -41,6 +41,7 @@ from ._activations import ACTIVATIONS
 from ._callbacks import VerbosePrinter, _CallbackSupportMixin, _FitTasks, _UserCallbacks
 from ._network import Network, predict_output
 from ._optimizers import SGD, Adam
+from ._persistence import PersistenceMixin
 from ._schedules import SCHEDULES
 from ._stopping import PlateauMonitor
 from ._training import BatchLoader, History, Trainer
@@ -171,7 +172,8 @@ class _ViewProgress:
         return False
 
 
-class BaseBackpropMLP(_CallbackSupportMixin, BaseEstimator):
+# PersistenceMixin first: its __getstate__/__setstate__ wrap BaseEstimator's.
+class BaseBackpropMLP(PersistenceMixin, _CallbackSupportMixin, BaseEstimator):
     """Shared base of the back-propagation estimators; not to be used directly.
 
     Subclasses implement ``_encode_targets``, ``_output_layer``,
