@@ -58,9 +58,9 @@ class ProgressBar:
 
     See Also
     --------
-    sklearn.callback.ProgressBar : scikit-learn's progress bar (scikit-learn
-        >= 1.9 and rich), set with ``clf.set_callbacks``; it also shows the
-        progress of meta-estimators.
+    sklearn.callback.ProgressBar : The progress bar of scikit-learn (>= 1.9,
+        with rich), set with ``clf.set_callbacks``; it also shows the progress
+        of meta-estimators.
     LossCurveDisplay : The curves of the same losses and scores, after fit.
 
     Examples

@@ -94,6 +94,8 @@ class LossCurveDisplay:
 
     See Also
     --------
+    BackpropMLPClassifier : Records the curves drawn here while it trains.
+    ProgressBar : The same losses and scores, live, during training.
     sklearn.model_selection.LearningCurveDisplay : Scores against the number
         of training samples.
 
