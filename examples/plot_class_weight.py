@@ -82,5 +82,5 @@ if plt is not None:
         ax.bar(positions + shift, recall, width=0.4, label=f"class_weight={name}")
     ax.set_xticks(positions, ["class 0 (95%)", "class 1 (5%)"])
     ax.set(ylabel="held-out recall", ylim=(0, 1.05), title="Recall per class")
-    ax.legend(loc="lower left")
+    ax.legend(loc="upper right")
     plt.show()
