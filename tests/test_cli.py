@@ -27,7 +27,7 @@ from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
 
 from backprop_mlp import BackpropMLPClassifier, BackpropMLPRegressor
-from backprop_mlp._cli import guess_task, main, read_csv
+from backprop_mlp._cli import guess_task, looks_continuous, main, read_csv
 
 SPECIES = np.array(["cat", "dog", "eel"])
 
@@ -98,15 +98,16 @@ def species_csv(tmp_path):
 
 def test_read_csv_round_trips(species_csv):
     path, X, y = species_csv
-    X_read, y_read = read_csv(str(path), "species")
+    X_read, y_read, left_out = read_csv(str(path), "species")
     np.testing.assert_array_equal(X_read, X)
     np.testing.assert_array_equal(y_read, y)
+    assert left_out == []
 
 
 def test_read_csv_ignores_a_byte_order_mark(tmp_path):
     path = tmp_path / "bom.csv"
     path.write_text("label,x\na,1.5\nb,-2\n", encoding="utf-8-sig")
-    X, y = read_csv(str(path), "label")
+    X, y, _ = read_csv(str(path), "label")
     np.testing.assert_array_equal(X, [[1.5], [-2.0]])
     assert list(y) == ["a", "b"]
 
@@ -134,6 +135,66 @@ def test_csv_table_matches_cross_val_score(species_csv, capsys, solver):
     assert rows["species.csv", "BackpropMLPClassifier"][3] > 0
     assert rows["species.csv", "MLPClassifier"][3] is None
     assert "hidden_layer_sizes=(5, 4), max_iter=40" in out
+
+
+def test_a_saved_pandas_index_is_left_out_and_reported(tmp_path, capsys):
+    """pandas' default to_csv() writes the index as an unnamed first column.
+
+    On wine, whose rows are sorted by class, that index would give the label
+    away: the CLI must leave it out, say so, and score as without it.
+    """
+    pd = pytest.importorskip("pandas")
+    from sklearn.datasets import load_wine
+
+    wine = load_wine(as_frame=True).frame
+    with_index, without = tmp_path / "wine.csv", tmp_path / "plain.csv"
+    wine.to_csv(with_index)
+    wine.to_csv(without, index=False)
+    assert pd.read_csv(with_index).shape[1] == 15  # the index came back
+
+    X, y, left_out = read_csv(str(with_index), "target")
+    assert X.shape == (178, 13)
+    assert list(y) == [str(label) for label in wine["target"]]
+    np.testing.assert_array_equal(X, wine.drop(columns="target").to_numpy())
+    assert left_out == [
+        "left out column 1, which has no name and holds 0..177: a saved row index"
+    ]
+
+    argv = ["--target", "target", "--folds", "2", "--max-iter", "5", "--quiet"]
+    assert main(["--csv", str(with_index), *argv]) == 0
+    out, _ = capsys.readouterr()
+    assert "wine.csv: 178 samples, 13 features, 3 classes" in out
+    assert "wine.csv: left out column 1, which has no name and holds 0..177" in out
+    assert main(["--csv", str(without), *argv]) == 0
+    plain, _ = capsys.readouterr()
+    accuracies = {model: row[:2] for (_, model), row in _table_rows(out).items()}
+    plain = {model: row[:2] for (_, model), row in _table_rows(plain).items()}
+    assert len(accuracies) == 2 and accuracies == plain
+
+
+def test_an_unnamed_column_other_than_an_index_is_left_out_too(tmp_path):
+    path = tmp_path / "data.csv"
+    path.write_text("a,,y\n1,7,p\n2,x,q\n")
+    X, y, left_out = read_csv(str(path), "y")
+    np.testing.assert_array_equal(X, [[1.0], [2.0]])
+    assert list(y) == ["p", "q"]
+    assert left_out == ["left out column 2, which has no name"]
+
+
+@pytest.mark.parametrize(
+    "labels, continuous",
+    [
+        (["1.5", "2", "3"], True),
+        ([str(1000 + i) for i in range(21)], True),  # 21 values, 1 row each
+        ([str(i % 21) for i in range(105)], False),  # 21 classes, 5 rows each
+        ([str(i % 3) for i in range(30)], False),
+        (["0.0", "1.0", "1.0"], False),
+        (["cat", "dog", "1.5"], False),
+        (["nan", "1.5", "2"], False),
+    ],
+)
+def test_looks_continuous(labels, continuous):
+    assert looks_continuous(np.array(labels)) is continuous
 
 
 def test_default_datasets_and_progress(capsys):
@@ -192,7 +253,7 @@ def test_continuous_target_runs_regression(quantity_csv, capsys):
     for model, (mean, std) in expected.items():
         assert rows["quantity.csv", model][:2] == pytest.approx((mean, std), abs=5e-5)
     assert rows["quantity.csv", "BackpropMLPRegressor"][3] > 0
-    assert "regression (target 'price': guessed: numeric with 60 distinct" in out
+    assert "regression (guessed: the target 'price' looks continuous (60" in out
     assert "R" in out.splitlines()[5]  # the score column names R²
 
 
@@ -209,7 +270,9 @@ def test_task_option_overrides_the_guess_both_ways(quantity_csv, species_csv, ca
     assert main([*argv, "--max-iter", "5", "--task", "regression"]) == 0
     out, _ = capsys.readouterr()
     assert ("codes.csv", "BackpropMLPRegressor") in _table_rows(out)
-    assert "--task regression, overriding the guess of classification" in out
+    assert (
+        "--task regression, overriding the guess: the target 'code' looks like" in out
+    )
     assert main([*argv, "--max-iter", "5"]) == 0
     out, _ = capsys.readouterr()
     assert ("codes.csv", "BackpropMLPClassifier") in _table_rows(out)
@@ -227,7 +290,7 @@ def test_task_option_overrides_the_guess_both_ways(quantity_csv, species_csv, ca
     [
         (["a", "b", "a"], "classification"),
         (["1", "2", "3"], "classification"),
-        ([str(i) for i in range(21)], "regression"),
+        ([str(i) for i in range(21)], "regression"),  # looks_continuous's rule
         (["0.5", "1.5", "0.5"], "regression"),
         (["1", "nan", "2.5"], "classification"),  # not all finite numbers
     ],
@@ -255,6 +318,14 @@ def test_guess_task(values, task):
             "class 'p' has 2 row(s), fewer than the 3 folds",
         ),
         ("y\np\nq\n", ["--target", "y"], "no feature columns"),
+        (",y\n0,p\n1,q\n", ["--target", "y"], "no feature columns"),
+        (
+            # A quantity classified on request: one row per "class".
+            "a,y\n" + "".join(f"{i},{1000 + 7 * i}.0\n" for i in range(30)),
+            ["--target", "y", "--task", "classification"],
+            "the target 'y' looks continuous (30 distinct numbers in 30 rows): "
+            "drop --task classification",
+        ),
     ],
 )
 def test_unusable_csv_fails_with_one_line(tmp_path, capsys, content, argv, message):

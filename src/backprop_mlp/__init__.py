@@ -17,15 +17,16 @@ from ._callbacks import ProgressBar
 from ._classifier import BackpropMLPClassifier
 from ._display import LossCurveDisplay
 from ._gradient_check import GradientCheckResult, LayerGradientCheck, check_gradients
+from ._persistence import InconsistentVersionWarning
 from ._regressor import BackpropMLPRegressor
+from ._version import __version__
 from ._warnings import TrainingDivergedWarning
-
-__version__ = "0.1.0"
 
 __all__ = [
     "BackpropMLPClassifier",
     "BackpropMLPRegressor",
     "GradientCheckResult",
+    "InconsistentVersionWarning",
     "LayerGradientCheck",
     "LossCurveDisplay",
     "ProgressBar",

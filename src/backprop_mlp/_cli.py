@@ -53,9 +53,6 @@ EXIT_USAGE = 2
 _CIRCLES_MAX_ITER = 1000
 _DEFAULT_MAX_ITER = 200
 _CSV_HIDDEN = (100,)
-# An integer target with more distinct values than this is taken for a
-# quantity (counts, prices in cents), fewer for class labels.
-_MAX_INTEGER_CLASSES = 20
 # The scikit-learn models, whose fit time is the ratio's denominator.
 _SKLEARN_MODELS = ("MLPClassifier", "MLPRegressor")
 
@@ -73,6 +70,7 @@ class Dataset:
     y: np.ndarray
     hidden: tuple
     max_iter: int
+    notes: list = field(default_factory=list)  # what reading left out
     task: str = "classification"
     why: str = "class labels"
 
@@ -176,8 +174,8 @@ def _build_parser():
         default="auto",
         help=(
             "what to do with --target (default: auto, regression when the column "
-            f"is numeric and continuous: not all integers, or more than "
-            f"{_MAX_INTEGER_CLASSES} distinct integers)"
+            "looks continuous: numbers, not all whole, or more than 20 distinct "
+            "ones with fewer than 5 rows each on average)"
         ),
     )
     model = parser.add_argument_group("model and cross-validation")
@@ -248,8 +246,8 @@ def builtin_datasets():
             *load_diabetes(return_X_y=True),
             (16,),
             _DEFAULT_MAX_ITER,
-            "regression",
-            "a disease-progression score",
+            task="regression",
+            why="a disease-progression score",
         ),
     ]
 
@@ -267,9 +265,13 @@ def read_csv(path, target):
     Returns
     -------
     X : ndarray of shape (n_samples, n_features)
-        Every other column, as float64.
+        Every other named column, as float64.
     y : ndarray of shape (n_samples,)
         The labels, as strings.
+    left_out : list of str
+        One sentence per column left out: a column with an empty name, such
+        as the row index pandas' ``DataFrame.to_csv()`` writes first, is not
+        a feature (on data sorted by class, that index gives the label away).
 
     Raises
     ------
@@ -302,11 +304,11 @@ def read_csv(path, target):
         )
     if not rows:
         raise DataError(f"{path}: the header has no data rows under it")
-    if len(header) < 2:
-        raise DataError(f"{path}: no feature columns besides {target!r}")
-
     t = header.index(target)
-    features = [j for j in range(len(header)) if j != t]
+    unnamed = [j for j, name in enumerate(header) if not name and j != t]
+    features = [j for j in range(len(header)) if j != t and j not in unnamed]
+    if not features:
+        raise DataError(f"{path}: no feature columns besides {target!r}")
     X = np.empty((len(rows), len(features)))
     y = []
     for i, (line, row) in enumerate(rows):
@@ -321,7 +323,16 @@ def read_csv(path, target):
         y.append(label)
         for column, j in enumerate(features):
             X[i, column] = _parse_number(row[j], path, line, header[j])
-    return X, np.asarray(y)
+    left_out = [_describe_unnamed(j, [row[j] for _, row in rows]) for j in unnamed]
+    return X, np.asarray(y), left_out
+
+
+def _describe_unnamed(j, values):
+    """The report's sentence on unnamed column ``j`` (0-based), left out."""
+    where = f"left out column {j + 1}, which has no name"
+    if [value.strip() for value in values] == [str(i) for i in range(len(values))]:
+        return f"{where} and holds 0..{len(values) - 1}: a saved row index"
+    return where
 
 
 def _parse_number(text, path, line, column):
@@ -338,6 +349,43 @@ def _parse_number(text, path, line, column):
     return value
 
 
+def looks_continuous(y):
+    """Whether class labels ``y`` look like a continuous (regression) target.
+
+    They do when every label is a number and either one is not a whole
+    number, or there are more than 20 distinct values with fewer than 5 rows
+    each on average (a measurement, not a class).
+
+    Parameters
+    ----------
+    y : ndarray of shape (n_samples,)
+        The labels, as read (strings or numbers).
+
+    Returns
+    -------
+    continuous : bool
+
+    Examples
+    --------
+    >>> looks_continuous(np.array(["1.5", "2.25", "3"]))
+    True
+    >>> looks_continuous(np.array(["0", "1", "1", "2"]))
+    False
+    >>> looks_continuous(np.array(["cat", "dog"]))
+    False
+    """
+    try:
+        values = np.asarray(y, dtype=float)
+    except ValueError:
+        return False
+    if not np.isfinite(values).all():
+        return False
+    if np.any(values != np.round(values)):
+        return True
+    n_distinct = len(np.unique(values))
+    return n_distinct > 20 and len(values) < 5 * n_distinct
+
+
 def guess_task(y):
     """Whether a target column of text looks like class labels or a quantity.
 
@@ -349,27 +397,22 @@ def guess_task(y):
     -------
     task : {'classification', 'regression'}
     why : str
-        The reason, for the report.
+        What the target looks like, for the report.
 
     Examples
     --------
     >>> guess_task(np.array(["1.5", "2.25", "0.1"]))[0]
     'regression'
     >>> guess_task(np.array(["0", "1", "1"]))
-    ('classification', 'numeric, but only 2 distinct integers: class labels')
+    ('classification', 'looks like class labels (2 distinct numbers in 3 rows)')
     """
     values = _numbers_or_none(y)
     if values is None:
-        return "classification", "non-numeric values: class labels"
-    n_distinct = len(np.unique(values))
-    if np.any(values != np.round(values)):
-        return "regression", f"numeric with {n_distinct} distinct non-integer values"
-    if n_distinct > _MAX_INTEGER_CLASSES:
-        return "regression", f"numeric with {n_distinct} distinct integers"
-    return (
-        "classification",
-        f"numeric, but only {n_distinct} distinct integers: class labels",
-    )
+        return "classification", "looks like class labels (not all numbers)"
+    counts = f"{len(np.unique(values))} distinct numbers in {len(values)} rows"
+    if looks_continuous(y):
+        return "regression", f"looks continuous ({counts})"
+    return "classification", f"looks like class labels ({counts})"
 
 
 def _numbers_or_none(y):
@@ -380,8 +423,15 @@ def _numbers_or_none(y):
     return values if np.isfinite(values).all() else None
 
 
-def choose_task(y, requested):
+def choose_task(y, requested, name):
     """The task to run on CSV targets ``y``: ``--task``, or the guess.
+
+    Parameters
+    ----------
+    y : ndarray of str
+    requested : {'auto', 'classification', 'regression'}
+    name : str
+        The target column's name, for the report.
 
     Returns
     -------
@@ -395,13 +445,14 @@ def choose_task(y, requested):
     DataError
         If regression is asked of a target with non-numeric values.
     """
-    task, why = guess_task(y)
+    task, looks = guess_task(y)
+    looks = f"the target {name!r} {looks}"
     if requested == "auto":
-        why = f"guessed: {why}"
+        why = f"guessed: {looks}"
     elif requested == task:
-        why, task = f"--task {requested}, as guessed: {why}", requested
+        why = f"--task {requested}; {looks}"
     else:
-        why = f"--task {requested}, overriding the guess of {task}: {why}"
+        why = f"--task {requested}, overriding the guess: {looks}"
         task = requested
     if task == "regression":
         values = _numbers_or_none(y)
@@ -665,7 +716,9 @@ def _cross_validate_all(datasets, args, progress):
             f"{target}; {dataset.task} ({dataset.why}); "
             f"hidden_layer_sizes={hidden}, max_iter={max_iter}"
         )
-        progress(summary[-1])
+        summary += [f"{dataset.name}: {note}" for note in dataset.notes]
+        for line in summary[-1 - len(dataset.notes) :]:
+            progress(line)
         models = make_models(
             hidden, args.solver, max_iter, args.random_state, dataset.task
         )
@@ -710,11 +763,12 @@ def main(argv=None):
 
     try:
         if args.csv is not None:
-            X, y = read_csv(args.csv, args.target)
+            X, y, left_out = read_csv(args.csv, args.target)
             name = os.path.basename(args.csv)
-            task, why, y = choose_task(y, args.task)
-            why = f"target {args.target!r}: {why}"
-            datasets = [Dataset(name, X, y, _CSV_HIDDEN, _DEFAULT_MAX_ITER, task, why)]
+            task, why, y = choose_task(y, args.task, args.target)
+            datasets = [
+                Dataset(name, X, y, _CSV_HIDDEN, _DEFAULT_MAX_ITER, left_out, task, why)
+            ]
         else:
             datasets = builtin_datasets()
         for dataset in datasets:
@@ -724,7 +778,11 @@ def main(argv=None):
                 else:
                     check_folds(dataset.y, args.folds)
             except DataError as exc:
-                raise DataError(f"{dataset.name}: {exc}") from None
+                hint = ""
+                if dataset.task == "classification" and looks_continuous(dataset.y):
+                    # --task classification on what looks like a quantity.
+                    hint = f"; {dataset.why}: drop --task classification to regress it"
+                raise DataError(f"{dataset.name}: {exc}{hint}") from None
     except DataError as exc:
         print(f"backprop-mlp: error: {exc}", file=sys.stderr)
         return EXIT_USAGE

@@ -235,6 +235,11 @@ loss_and_gradient>`) is compared, entry by entry, with
         (``result.max_error``), whether all are below ``tol``
         (``result.ok``), and both gradients in full. Print it for a table.
 
+    See Also
+    --------
+    GradientCheckResult : What it returns; printing it shows the table.
+    BackpropMLPClassifier : The estimator whose objective is checked.
+
     Examples
     --------
     >>> from sklearn.datasets import make_moons
@@ -297,7 +302,7 @@ loss_and_gradient>`) is compared, entry by entry, with
     )
 
     def objective():
-        return net.loss_and_gradient(X, Y, sample_weight, estimator.alpha, masks)
+        return net.loss_and_gradient(X, Y, sample_weight, problem.alpha, masks)
 
     loss, grad = objective()
     backprop = grad.copy()  # the network reuses its gradient buffer

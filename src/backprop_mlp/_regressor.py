@@ -401,6 +401,8 @@ class BackpropMLPRegressor(RegressorMixin, BaseBackpropMLP):
         # Multi-output for both losses; but check_regressor_multioutput feeds
         # make_regression's negative targets whatever positive_only says, so
         # the Poisson loss, which must refuse them, does not claim the tag.
-        tags.target_tags.multi_output = self.loss != "poisson"
-        tags.target_tags.positive_only = self.loss == "poisson"
+        # getattr: unpickling asks for the tags before the state is restored.
+        poisson = getattr(self, "loss", None) == "poisson"
+        tags.target_tags.multi_output = not poisson
+        tags.target_tags.positive_only = poisson
         return tags
