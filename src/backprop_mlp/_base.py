@@ -289,6 +289,10 @@ class BaseBackpropMLP(PersistenceMixin, _CallbackSupportMixin, BaseEstimator):
                 f"to {self.coefs_[0].dtype}, or set warm_start=False to start afresh."
             )
         Y, y = self._encode_targets(y, continuing, incremental, **kw)
+        if Y.dtype.kind == "f":
+            # Real-valued targets train in the dtype of X, as the network does:
+            # P - Y must not turn float32 gradients into float64.
+            Y = Y.astype(X.dtype, copy=False)
         sample_weight = self._training_weights(sample_weight, X, y)
         alpha = self.alpha
         if sample_weight is not None:
