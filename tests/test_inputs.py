@@ -301,6 +301,56 @@ def test_partial_fit_unseen_label(data):
         np.testing.assert_array_equal(W, W_before)
 
 
+def test_partial_fit_first_call_label_not_in_classes(data):
+    """The first call refuses labels outside ``classes`` too (found by
+    test_properties: they were encoded as no class and trained on as class 0).
+    """
+    X, y = data
+    y = np.where(np.arange(len(y)) == 0, 2, y)
+    clf = _clf(solver="sgd")
+    match = r"`y` has classes not in `self.classes_`. `self.classes_` has \[0 1\]"
+    _fails_before_training(
+        clf, ValueError, match, X, y, method="partial_fit", classes=[0, 1]
+    )
+    assert not hasattr(clf, "coefs_")
+
+
+@pytest.mark.parametrize("classes", [5, "ab", [[0, 1], [1, 0]], []])
+def test_partial_fit_classes_not_a_list_of_labels(data, classes):
+    """``classes`` must be a 1-D list of labels (found by test_properties: a 2-D
+    one made a model whose predict raised IndexError)."""
+    X, y = data
+    match = "classes must be a non-empty 1-D array-like"
+    _fails_before_training(
+        _clf(solver="sgd"),
+        ValueError,
+        match,
+        X,
+        y,
+        method="partial_fit",
+        classes=classes,
+    )
+
+
+@pytest.mark.parametrize("method", ["fit", "partial_fit"])
+@pytest.mark.parametrize("first", ["single-label", "multilabel"])
+def test_continuing_with_another_kind_of_target(data, method, first):
+    """A warm start or partial_fit cannot switch between single-label and
+    multilabel targets with the same labels (found by test_properties: the
+    label binarizer's unnamed error, "The object was not fitted with multilabel
+    input")."""
+    X, y = data
+    Y = np.column_stack([y, 1 - y])
+    targets = {"single-label": y, "multilabel": Y}
+    clf = _clf(solver="sgd", warm_start=True)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        clf.fit(X, targets[first])
+    other = "multilabel" if first == "single-label" else "single-label"
+    match = f"y is {other}, but the model was fitted on {first} targets"
+    _fails_before_training(clf, ValueError, match, X, targets[other], method=method)
+
+
 def test_partial_fit_feature_count_change(data):
     """A later partial_fit call with another number of features is rejected."""
     X, y = data
