@@ -316,13 +316,17 @@ def test_partial_fit_first_call_label_not_in_classes(data):
 
 
 @pytest.mark.parametrize("classes", [5, "ab", [[0, 1], [1, 0]], []])
-def test_partial_fit_classes_not_a_list_of_labels(data, classes):
+@pytest.mark.parametrize("call", ["first", "later"])
+def test_partial_fit_classes_not_a_list_of_labels(data, classes, call):
     """``classes`` must be a 1-D list of labels (found by test_properties: a 2-D
     one made a model whose predict raised IndexError)."""
     X, y = data
+    clf = _clf(solver="sgd")
+    if call == "later":
+        clf.partial_fit(X, y, classes=[0, 1])
     match = "classes must be a non-empty 1-D array-like"
     _fails_before_training(
-        _clf(solver="sgd"),
+        clf,
         ValueError,
         match,
         X,

@@ -342,7 +342,7 @@ class BackpropMLPClassifier(ClassifierMixin, BaseBackpropMLP):
             self._check_same_kind_of_target(multilabel)
             if incremental:
                 if classes is not None and not np.array_equal(
-                    unique_labels(classes), self.classes_
+                    unique_labels(_check_classes(classes)), self.classes_
                 ):
                     raise ValueError(
                         f"`classes={list(classes)!r}` is not the same as on the "
