@@ -526,6 +526,29 @@ def test_overflow_keeps_last_finite_weights():
     assert clf.loss_ == reference.loss_
 
 
+def test_overflow_at_the_kept_weights_after_a_first_epoch_divergence():
+    """A warm start whose first epoch diverges on data that overflows the
+    forward pass: the loss of the kept weights is inf, not NaN, and numpy's
+    overflow warning does not leak (found by test_properties)."""
+    rng = np.random.default_rng(0)
+    X, y = rng.normal(size=(20, 2)), rng.integers(0, 2, 20)
+    clf = _clf(solver="sgd", learning_rate_init=10.0, warm_start=True)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        clf.fit(X, y)
+    coefs = [W.copy() for W in clf.coefs_]
+    X_huge = X * 1e30
+    X_huge[4, 0] = 1e308  # finite, but x * w overflows, and inf - inf is NaN
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", RuntimeWarning)
+        with pytest.warns(TrainingDivergedWarning, match="epoch 1"):
+            clf.fit(X_huge, y)
+    assert clf.n_iter_ == 0
+    assert clf.loss_ == np.inf
+    for W, W_before in zip(clf.coefs_, coefs, strict=True):
+        np.testing.assert_array_equal(W, W_before)
+
+
 # ------------------------------------------------------------ single class
 
 

@@ -383,11 +383,13 @@ class BaseBackpropMLP(_CallbackSupportMixin, BaseEstimator):
         if self.loss_ is None:
             # No epoch completed (the first diverged, or was interrupted): the
             # loss is that of the weights kept, the ones training started from.
-            self.loss_ = float(
-                plan.net.loss_and_gradient(
+            # Data that made the epoch overflow may overflow here too (inf -
+            # inf in a layer gives NaN): the loss is then too large for floats.
+            with np.errstate(over="ignore", invalid="ignore"):
+                loss = plan.net.loss_and_gradient(
                     plan.X, plan.Y, plan.sample_weight, self.alpha
                 )[0]
-            )
+            self.loss_ = float(loss) if not np.isnan(loss) else np.inf
         stochastic = plan.optimizer is not None
         if stochastic and plan.monitor.quantity == "training loss":
             self.best_loss_ = plan.monitor.best
