@@ -196,6 +196,16 @@ def test_invalid_hyper_parameters(data, solver, params, error, match):
     _fails_before_training(clf, error, match, X, y)
 
 
+def test_set_params_with_an_unknown_name_sets_nothing():
+    """set_params refuses an unknown name before setting the others (found by
+    test_properties: scikit-learn's sets the names before the unknown one)."""
+    clf = _clf()
+    before = clf.get_params()
+    with pytest.raises(ValueError, match=r"Invalid parameter\(s\) \['nope'\]"):
+        clf.set_params(alpha=1.0, nope=2, max_iter=7)
+    assert clf.get_params() == before
+
+
 def test_dropout_with_lbfgs(data):
     """L-BFGS has no batches to drop units from: dropout is refused, not ignored."""
     X, y = data

@@ -170,6 +170,32 @@ class BaseBackpropMLP(_CallbackSupportMixin, BaseEstimator):
             if name not in ("self", "__class__"):
                 setattr(self, name, value)
 
+    def set_params(self, **params):
+        """Set the parameters of this estimator: all of them, or none.
+
+        Unlike scikit-learn's, an unknown name is refused before anything is
+        set, so a refused call leaves every parameter as it was.
+
+        Parameters
+        ----------
+        **params : dict
+            Parameter names and their new values.
+
+        Returns
+        -------
+        self : estimator instance
+            The estimator.
+        """
+        valid = self.get_params(deep=False)
+        unknown = sorted(set(params) - set(valid))
+        if unknown:
+            raise ValueError(
+                f"Invalid parameter(s) {unknown} for estimator "
+                f"{type(self).__name__}; none was set. Valid parameters are: "
+                f"{sorted(valid)!r}."
+            )
+        return super().set_params(**params)
+
     # ------------------------------------------------------------- the fit
 
     def _fit(self, X, y, sample_weight=None, *, incremental=False, **extra):
