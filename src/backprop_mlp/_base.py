@@ -226,6 +226,32 @@ class BaseBackpropMLP(PersistenceMixin, _CallbackSupportMixin, BaseEstimator):
             if name not in ("self", "__class__"):
                 setattr(self, name, value)
 
+    def set_params(self, **params):
+        """Set the parameters of this estimator: all of them, or none.
+
+        Unlike scikit-learn's, an unknown name is refused before anything is
+        set, so a refused call leaves every parameter as it was.
+
+        Parameters
+        ----------
+        **params : dict
+            Parameter names and their new values.
+
+        Returns
+        -------
+        self : estimator instance
+            The estimator.
+        """
+        valid = self.get_params(deep=False)
+        unknown = sorted(set(params) - set(valid))
+        if unknown:
+            raise ValueError(
+                f"Invalid parameter(s) {unknown} for estimator "
+                f"{type(self).__name__}; none was set. Valid parameters are: "
+                f"{sorted(valid)!r}."
+            )
+        return super().set_params(**params)
+
     # ------------------------------------------------------------- the fit
 
     def _fit(self, X, y, sample_weight=None, *, incremental=False, **extra):
@@ -464,11 +490,13 @@ class BaseBackpropMLP(PersistenceMixin, _CallbackSupportMixin, BaseEstimator):
         if self.loss_ is None:
             # No epoch completed (the first diverged, or was interrupted): the
             # loss is that of the weights kept, the ones training started from.
-            self.loss_ = float(
-                plan.net.loss_and_gradient(
+            # Data that made the epoch overflow may overflow here too (inf -
+            # inf in a layer gives NaN): the loss is then too large for floats.
+            with np.errstate(over="ignore", invalid="ignore"):
+                loss = plan.net.loss_and_gradient(
                     plan.X, plan.Y, plan.sample_weight, plan.alpha
                 )[0]
-            )
+            self.loss_ = float(loss) if not np.isnan(loss) else np.inf
         stochastic = plan.optimizer is not None
         if stochastic and plan.monitor.quantity == "training loss":
             self.best_loss_ = plan.monitor.best
