@@ -82,11 +82,6 @@ PROFILE = settings.get_profile(
 # name relaxes exactly the checks its comment says, for the inputs that
 # trigger it. Delete a name once its fix is merged and the battery checks it.
 KNOWN_ISSUES = {
-    # reported, not fixed: scikit-learn's validators (validate_data,
-    # _check_sample_weight, check_classification_targets, LabelBinarizer)
-    # and numpy raise these without naming the argument. Relaxes: the
-    # message check, for the messages in UNNAMED_MESSAGES only.
-    "unnamed_validator_messages",
     # reported, not fixed: scikit-learn's finiteness check sums X, which
     # warns "invalid value encountered" when X holds inf and -inf, before it
     # raises its clear error. Relaxes: that one RuntimeWarning.

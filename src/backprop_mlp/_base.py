@@ -23,7 +23,9 @@ output layer, the validation metrics, stratification, and prediction.
 """
 
 import itertools
+import re
 import threading
+from contextlib import contextmanager
 from numbers import Integral, Real
 
 import numpy as np
@@ -32,9 +34,14 @@ from sklearn.base import BaseEstimator
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.model_selection import train_test_split
 from sklearn.utils import check_random_state
-from sklearn.utils._param_validation import Interval, Options, StrOptions
+from sklearn.utils._param_validation import (
+    Interval,
+    InvalidParameterError,
+    Options,
+    StrOptions,
+)
 from sklearn.utils.sparsefuncs import mean_variance_axis
-from sklearn.utils.validation import _check_sample_weight, validate_data
+from sklearn.utils.validation import _check_sample_weight, _check_y, validate_data
 
 from ._activations import ACTIVATIONS
 from ._callbacks import VerbosePrinter, _CallbackSupportMixin, _FitTasks, _UserCallbacks
@@ -107,6 +114,32 @@ class _Plan:
         self.__dict__.update(fields)
 
 
+@contextmanager
+def _about(argument):
+    """Put the argument's name in front of a validator's message.
+
+    scikit-learn's and numpy's validators say "Expected 2D array" or
+    "Complex data not supported" without saying of what. Messages that name
+    the argument already (or X's feature names) pass unchanged.
+    """
+    try:
+        yield
+    except (ValueError, TypeError) as error:
+        message = str(error)
+        named = rf"(?<![\w.]){argument}(?!\w)|feature names"
+        if isinstance(error, InvalidParameterError) or re.search(named, message):
+            raise
+        kind = TypeError if isinstance(error, TypeError) else ValueError
+        raise kind(f"{argument} is invalid: {message}") from error
+
+
+def _row_sample(X, n_rows=10_000):
+    """Every k-th row, at most ``n_rows``: enough for a mean and a spread,
+    without a temporary the size of a large X."""
+    step = -(-X.shape[0] // n_rows)
+    return X[::step] if step > 1 else X
+
+
 def _column_stats(X):
     """Per-feature mean and standard deviation, dense or sparse."""
     if sp.issparse(X):
@@ -127,8 +160,8 @@ def _warn_if_rescaled(X, X_val):
     and its spread within a small factor; the warning needs half of the
     varying features to be far off either way.
     """
-    mean, std = _column_stats(X)
-    mean_val, std_val = _column_stats(X_val)
+    mean, std = _column_stats(_row_sample(X))
+    mean_val, std_val = _column_stats(_row_sample(X_val))
     varying = std > 0
     if not varying.any():
         return
@@ -296,16 +329,27 @@ class BaseBackpropMLP(PersistenceMixin, _CallbackSupportMixin, BaseEstimator):
         hidden = self._hidden_layer_sizes()
         activations = self._hidden_activations(len(hidden))
         rates = self._dropout_rates(len(hidden))
-        X, y = validate_data(
-            self,
-            X,
-            y,
-            accept_sparse=["csr", "csc"],
-            multi_output=True,
-            dtype=(np.float64, np.float32),
-            reset=not continuing,
-            y_numeric=False,
-        )
+        # X and y apart, so that every message says which one is wrong.
+        if y is None:
+            raise ValueError(
+                f"This {type(self).__name__} estimator requires y to be passed, "
+                "but the target y is None."
+            )
+        with _about("X"):
+            X = validate_data(
+                self,
+                X,
+                accept_sparse=["csr", "csc"],
+                dtype=(np.float64, np.float32),
+                reset=not continuing,
+            )
+        with _about("y"):
+            y = _check_y(y, multi_output=True, estimator=self)
+        if X.shape[0] != y.shape[0]:
+            raise ValueError(
+                "X and y have inconsistent numbers of samples: X has "
+                f"{X.shape[0]} and y has {y.shape[0]}."
+            )
         if sp.issparse(X):
             X = X.tocsr()  # row batches of a CSC matrix are slow to take
         if continuing and X.dtype != self.coefs_[0].dtype:
@@ -314,7 +358,8 @@ class BaseBackpropMLP(PersistenceMixin, _CallbackSupportMixin, BaseEstimator):
                 f"{self.coefs_[0].dtype} and its weights keep that dtype. Cast X "
                 f"to {self.coefs_[0].dtype}, or set warm_start=False to start afresh."
             )
-        Y, y = self._encode_targets(y, continuing, incremental, **kw)
+        with _about("y"):
+            Y, y = self._encode_targets(y, continuing, incremental, **kw)
         if Y.dtype.kind == "f":
             # Real-valued targets train in the dtype of X, as the network does:
             # P - Y must not turn float32 gradients into float64.
@@ -326,8 +371,9 @@ class BaseBackpropMLP(PersistenceMixin, _CallbackSupportMixin, BaseEstimator):
             # weights and alpha are scaled together. Weights brought below 1
             # keep sum s_i from overflowing (a uniform 1e308 did), and a power
             # of two keeps every product exact: parity holds bit for bit.
+            # Scaled in float64, then cast: float32 weights of 1e300 overflow.
             exponent = np.frexp(sample_weight.max())[1]
-            sample_weight = np.ldexp(sample_weight, -exponent)
+            sample_weight = np.ldexp(sample_weight, -exponent).astype(X.dtype)
             alpha = float(np.ldexp(alpha, -exponent))
         validation = None
         if X_val is not None:
@@ -723,11 +769,12 @@ class BaseBackpropMLP(PersistenceMixin, _CallbackSupportMixin, BaseEstimator):
     # ------------------------------------------------------------ the data
 
     def _training_weights(self, sample_weight, X, y):
-        """Validated sample weights; subclasses multiply in class weights."""
+        """Validated float64 sample weights; subclasses multiply in class weights."""
         if sample_weight is not None:
-            sample_weight = _check_sample_weight(
-                sample_weight, X, dtype=X.dtype, ensure_non_negative=True
-            )
+            with _about("sample_weight"):
+                sample_weight = _check_sample_weight(
+                    sample_weight, X, dtype=np.float64, ensure_non_negative=True
+                )
             self._check_weight_sum(sample_weight)
         return sample_weight
 
@@ -742,13 +789,14 @@ class BaseBackpropMLP(PersistenceMixin, _CallbackSupportMixin, BaseEstimator):
             )
 
     def _validation_set(self, X_val, y_val, X):
-        X_val = validate_data(
-            self,
-            X_val,
-            accept_sparse=["csr", "csc"],
-            dtype=X.dtype,
-            reset=False,
-        )
+        with _about("X_val"):
+            X_val = validate_data(
+                self,
+                X_val,
+                accept_sparse=["csr", "csc"],
+                dtype=X.dtype,
+                reset=False,
+            )
         y_val = self._validate_y_val(y_val)
         if len(y_val) != X_val.shape[0]:
             raise ValueError(
@@ -813,13 +861,14 @@ class BaseBackpropMLP(PersistenceMixin, _CallbackSupportMixin, BaseEstimator):
         )
 
     def _validate_X(self, X):
-        return validate_data(
-            self,
-            X,
-            accept_sparse=["csr", "csc"],
-            dtype=(np.float64, np.float32),
-            reset=False,
-        )
+        with _about("X"):
+            return validate_data(
+                self,
+                X,
+                accept_sparse=["csr", "csc"],
+                dtype=(np.float64, np.float32),
+                reset=False,
+            )
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()

@@ -440,7 +440,7 @@ class BackpropMLPClassifier(ClassifierMixin, BaseBackpropMLP):
         sample_weight = super()._training_weights(sample_weight, X, y)
         if self.class_weight is None:
             return sample_weight
-        class_weight = self._class_weight_per_sample(y, sample_weight).astype(X.dtype)
+        class_weight = self._class_weight_per_sample(y, sample_weight).astype(float)
         if sample_weight is not None:
             class_weight *= sample_weight
         self._check_weight_sum(class_weight)
