@@ -9,6 +9,7 @@ probabilities and the bookkeeping attributes.
 
 import numpy as np
 import pytest
+import scipy
 import scipy.sparse as sp
 import sklearn
 from sklearn.datasets import make_classification
@@ -18,6 +19,7 @@ from sklearn.utils.class_weight import compute_sample_weight
 from backprop_mlp import BackpropMLPClassifier
 
 SKLEARN_VERSION = tuple(int(part) for part in sklearn.__version__.split(".")[:2])
+SCIPY_VERSION = tuple(int(part) for part in scipy.__version__.split(".")[:2])
 
 pytestmark = pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
 
@@ -534,6 +536,11 @@ def test_float32_input_matches_sklearn(solver, target):
         assert W.dtype == np.float32
         assert b.dtype == np.float32
     assert ours.predict_proba(X32).dtype == np.float32
+    if solver == "lbfgs" and SCIPY_VERSION < (1, 12):
+        # SciPy hands the objective parameters of x0's dtype from 1.12 on;
+        # before, MLPClassifier's lbfgs computed float32 fits in float64, so
+        # it is no float32 oracle there. Ours is the same on both SciPys.
+        pytest.skip("MLPClassifier's lbfgs fits float32 in float64 before SciPy 1.12")
     assert_same_model(sk, ours, X32, rtol=RTOL32, atol=ATOL32)
 
 

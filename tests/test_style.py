@@ -18,7 +18,7 @@ RUFF = shutil.which("ruff", path=str(Path(sys.executable).parent)) or shutil.whi
 @pytest.mark.parametrize("command", [["check"], ["format", "--check"]])
 def test_ruff(command):
     """`ruff check` and `ruff format --check` report nothing."""
-    paths = ["src", "tests", "examples", "benchmarks"]
+    paths = ["src", "tests", "examples", "benchmarks", "tools"]
     result = subprocess.run(
         [RUFF, *command, *paths], cwd=ROOT, capture_output=True, text=True
     )
