@@ -79,8 +79,7 @@ def run_pair(X, y, max_iter, repeats, label):
         )
     )
     print(
-        f"{label:<28} {ours:8.2f} s {theirs:8.2f} s {ours / theirs:8.2f}"
-        f"   {gap:.1e}",
+        f"{label:<28} {ours:8.2f} s {theirs:8.2f} s {ours / theirs:8.2f}   {gap:.1e}",
         flush=True,
     )
     return ours, theirs
@@ -102,7 +101,9 @@ def main():
         f"digits {X.shape[0]}x{X.shape[1]}, max_iter={args.max_iter}, "
         f"median of {args.repeats}"
     )
-    print(f"{'backend':<28} {'ours':>10} {'sklearn':>10} {'ratio':>8}   max |score gap|")
+    print(
+        f"{'backend':<28} {'ours':>10} {'sklearn':>10} {'ratio':>8}   max |score gap|"
+    )
     run_pair(X, y, args.max_iter, args.repeats, "loky (joblib default)")
     if args.no_cluster:
         return
