@@ -184,7 +184,7 @@ def test_target_length_mismatch(data):
         (
             {"class_weight": {5: 1.0}},
             ValueError,
-            "not in class_weight",
+            r"class_weight has labels \[5\] that are not classes",
         ),
     ],
 )

@@ -12,9 +12,10 @@ differences, :class:`LossCurveDisplay` plots the training curves, and
 """
 
 from ._callbacks import ProgressBar
-from ._classifier import BackpropMLPClassifier, TrainingDivergedWarning
+from ._classifier import BackpropMLPClassifier
 from ._display import LossCurveDisplay
 from ._gradient_check import GradientCheckResult, LayerGradientCheck, check_gradients
+from ._warnings import TrainingDivergedWarning
 
 __version__ = "0.1.0"
 

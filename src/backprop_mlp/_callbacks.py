@@ -11,6 +11,11 @@ Two callback mechanisms reach :class:`~backprop_mlp.BackpropMLPClassifier`:
   its fit as one task with one subtask per epoch (per iteration for 'lbfgs')
   through :class:`_FitTasks`; on older scikit-learn there is no such API and
   nothing is reported.
+
+Both, and ``verbose`` printing (:class:`VerbosePrinter`), are listeners of the
+trainer (:class:`~backprop_mlp._training.Trainer`): objects with
+``epoch_begins()`` and ``epoch_ended(record)``, the latter returning True to
+stop training.
 """
 
 import math
@@ -171,15 +176,79 @@ class ProgressBar:
         return state
 
 
-class _FitTasks:
-    """Report one fit to the ``sklearn.callback`` callbacks, and end ours.
+class VerbosePrinter:
+    """Print one line per epoch, as ``verbose=True`` asks, in scikit-learn's words.
 
-    Used as a context manager around the solver by ``_fit``: it sets itself as
-    ``estimator._fit_tasks`` for the solvers to call :meth:`begin_epoch` and
-    :meth:`end_epoch`, and on exit ends the fit task and calls the optional
-    ``on_fit_end`` of the estimator's ``callbacks``. With no callback set
-    through ``set_callbacks`` (or a scikit-learn without the callback API)
-    every method returns at once: no context is made.
+    A listener of the trainer, like the others: it prints the training loss,
+    the validation metrics when validating, and what a plateau decided.
+    """
+
+    def epoch_begins(self):
+        """Nothing to do before an epoch."""
+
+    def epoch_ended(self, record):
+        """Print the epoch's record.
+
+        Parameters
+        ----------
+        record : EpochRecord
+
+        Returns
+        -------
+        stop : bool
+            Always False.
+        """
+        print(f"Iteration {record.epoch}, loss = {record.loss:.8f}")
+        if record.validation_score is not None:
+            print(
+                f"Validation score: {record.validation_score:f}, "
+                f"validation loss: {record.validation_loss:f}"
+            )
+        if record.plateau is not None:
+            print(record.plateau)
+        return False
+
+
+class _UserCallbacks:
+    """Call the ``callbacks`` parameter's callables after each epoch.
+
+    Parameters
+    ----------
+    view : estimator
+        What callbacks receive: the estimator as trained so far, a copy that
+        the fit commits when it ends (see :mod:`backprop_mlp._base`).
+    callbacks : list of callable
+    """
+
+    def __init__(self, view, callbacks):
+        self.view = view
+        self.callbacks = list(callbacks)
+
+    def epoch_begins(self):
+        """Nothing to do before an epoch."""
+
+    def epoch_ended(self, record):
+        """Call every callback; any of them returning True stops training."""
+        info = record.as_info()
+        stop = False
+        for callback in self.callbacks:
+            stop = bool(callback(self.view, info)) or stop
+        return stop
+
+    def fit_ended(self):
+        """Call the optional ``on_fit_end(estimator)`` of each callback."""
+        for callback in self.callbacks:
+            on_fit_end = getattr(callback, "on_fit_end", None)
+            if on_fit_end is not None:
+                on_fit_end(self.view)
+
+
+class _FitTasks:
+    """Report one fit to the ``sklearn.callback`` callbacks.
+
+    A listener of the trainer. With no callback set through ``set_callbacks``
+    (or a scikit-learn without the callback API) every method returns at
+    once: no context is made.
 
     The fit is one task whose subtasks are epochs ('sgd', 'adam') or L-BFGS
     iterations, so ``sklearn.callback.ProgressBar`` shows one bar over epochs.
@@ -188,70 +257,47 @@ class _FitTasks:
 
     Parameters
     ----------
-    estimator : BackpropMLPClassifier
+    estimator : BaseBackpropMLP
+        The estimator whose ``fit`` runs (not a copy: scikit-learn keeps the
+        callback context on it).
     X : ndarray or sparse matrix
         The validated training data, passed on to the hooks.
     y : ndarray
-        The training labels, passed on to the hooks.
+        The training targets, passed on to the hooks.
     sample_weight : ndarray or None
         Passed on to the hooks as ``metadata``.
-    incremental : bool
-        Whether this is ``partial_fit`` (a single epoch).
+    max_epochs : int
+        The number of subtasks at most.
+    fitted_attributes : callable
+        Returns the fitted attributes of the model as trained so far, for
+        the hooks that ask for a fitted estimator.
     """
 
-    def __init__(self, estimator, X, y, sample_weight, incremental):
+    def __init__(self, estimator, X, y, sample_weight, max_epochs, fitted_attributes):
         self.estimator = estimator
         self._ctx = self._epoch_ctx = None
         if not getattr(estimator, "_skl_callbacks", None):
             return
-        if incremental:
-            max_epochs = 1
-        elif estimator.solver == "lbfgs":
-            # The next iteration's task begins when one ends; after the last,
-            # one never runs (as in scikit-learn's LogisticRegression).
-            max_epochs = estimator.max_iter + 1
-        else:
-            max_epochs = estimator.max_iter
         metadata = {} if sample_weight is None else {"sample_weight": sample_weight}
         self._kwargs = {"X": X, "y": y, "metadata": metadata}
+        self._fitted_attributes = fitted_attributes
         self._ctx = estimator._init_callback_context(max_subtasks=max_epochs)
         self._ctx.call_on_fit_task_begin(estimator=estimator, **self._kwargs)
 
-    def __enter__(self):
-        self.estimator._fit_tasks = self
-        return self
+    def fit_ended(self):
+        """End the fit's task (only when training ended without an error)."""
+        if self._ctx is None:
+            return
+        if self._epoch_ctx is not None:
+            # An epoch begun but never run (L-BFGS stopped): an empty task.
+            self._epoch_ctx.call_on_fit_task_end(estimator=self.estimator)
+        self._ctx.call_on_fit_task_end(
+            estimator=self.estimator,
+            reconstruction_attributes=self._fitted_attributes,
+            **self._kwargs,
+        )
 
-    def __exit__(self, exc_type, exc, tb):
-        del self.estimator._fit_tasks
-        try:
-            if self._ctx is not None and exc_type is None:
-                if self._epoch_ctx is not None:
-                    # An epoch begun but never run (L-BFGS stopped): an empty task.
-                    self._epoch_ctx.call_on_fit_task_end(estimator=self.estimator)
-                self._ctx.call_on_fit_task_end(
-                    estimator=self.estimator,
-                    reconstruction_attributes=self._fitted_attributes,
-                    **self._kwargs,
-                )
-        finally:
-            for callback in self.estimator.callbacks or ():
-                on_fit_end = getattr(callback, "on_fit_end", None)
-                if on_fit_end is not None:
-                    on_fit_end(self.estimator)
-        return False
-
-    def _fitted_attributes(self):
-        # Called lazily, only for hooks that ask for a ``fitted_estimator``:
-        # coefs_ are views of the weights that training keeps moving.
-        est = self.estimator
-        return {
-            "coefs_": [W.copy() for W in est.coefs_],
-            "intercepts_": [b.copy() for b in est.intercepts_],
-            "n_iter_": est.n_iter_,
-            "loss_curve_": list(est.loss_curve_),
-        }
-
-    def begin_epoch(self):
+    def epoch_begins(self):
         """Begin the next epoch's task, unless one is already open."""
         if self._ctx is None or self._epoch_ctx is not None:
             return
@@ -262,7 +308,7 @@ class _FitTasks:
             **self._kwargs,
         )
 
-    def end_epoch(self):
+    def epoch_ended(self, record):
         """End the open epoch's task.
 
         Returns

@@ -21,8 +21,7 @@ from numbers import Integral
 import numpy as np
 import scipy.sparse as sp
 from sklearn.base import clone
-from sklearn.utils import check_random_state, column_or_1d
-from sklearn.utils.validation import check_is_fitted
+from sklearn.utils import check_random_state
 
 from ._classifier import BackpropMLPClassifier
 from ._network import Network, layer_views
@@ -153,44 +152,23 @@ class GradientCheckResult:
 
 
 def _as_float64(X):
-    # Central differences need double precision: with float32 the rounding
-    # error of J (~1e-7 relative) divided by 2 eps swamps the derivative.
     return X.astype(np.float64) if sp.issparse(X) else np.asarray(X, np.float64)
 
 
-def _network_of_fitted(estimator, X, y, sample_weight):
-    """The network of a fitted estimator, and its data, as ``fit`` prepares them."""
-    check_is_fitted(estimator)
-    X = estimator._validate_X(X)
-    y = np.asarray(y)
-    if y.ndim == 2 and y.shape[1] == 1:
-        y = column_or_1d(y)
-    if len(y) != X.shape[0]:
-        raise ValueError(f"X has {X.shape[0]} samples but y has {len(y)}.")
-    Y = estimator._label_binarizer.transform(y).astype(bool)
-    sample_weight = estimator._training_weights(sample_weight, X, y)
-    coefs = estimator.coefs_
-    layer_sizes = [coefs[0].shape[0], *(W.shape[1] for W in coefs)]
-    net = Network(
-        layer_sizes,
-        estimator._hidden_activations(len(coefs) - 1),
-        estimator._output_layer(),
-        np.float64,
-    )
-    net.set_params(coefs, estimator.intercepts_)
-    return net, X, Y, sample_weight
+def _float64_problem(estimator, X, y, sample_weight):
+    """The network and data ``fit`` trains on, with a float64 copy of the network.
 
-
-def _network_of_unfitted(estimator, X, y, sample_weight):
-    """The network ``fit`` would start from, without training, on a clone."""
-    estimator = clone(estimator).set_params(warm_start=False)
-    estimator._validate_params()
-    net, X, Y, _, sample_weight = estimator._init_network(X, y, sample_weight)
-    if net.dtype != np.float64:
-        net64 = Network(net.layer_sizes, net.f[1:], net.output, np.float64)
-        net64.params[...] = net.params
-        net = net64
-    return estimator, net, X, Y, sample_weight
+    Central differences need double precision: with float32 the rounding error
+    of J (~1e-7 relative) divided by 2 eps swamps the derivative.
+    """
+    if hasattr(estimator, "coefs_") and not sp.issparse(X):
+        # A fitted model keeps its dtype; the data follow it.
+        X = np.asarray(X, dtype=estimator.coefs_[0].dtype)
+    problem = estimator._training_problem(X, y, sample_weight)
+    net = problem.net
+    net64 = Network(net.layer_sizes, net.f[1:], net.output, np.float64)
+    net64.params[...] = net.params
+    return problem, net64
 
 
 def check_gradients(
@@ -286,17 +264,15 @@ loss_and_gradient>`) is compared, entry by entry, with
             f"n_entries must be a positive int or None, got {n_entries!r}."
         )
 
-    if hasattr(estimator, "coefs_"):
-        net, X, Y, sample_weight = _network_of_fitted(estimator, X, y, sample_weight)
-    else:
-        estimator, net, X, Y, sample_weight = _network_of_unfitted(
-            estimator, X, y, sample_weight
-        )
-    X = _as_float64(X)
+    if not hasattr(estimator, "coefs_"):
+        estimator = clone(estimator)
+    problem, net = _float64_problem(estimator, X, y, sample_weight)
+    X, Y = _as_float64(problem.X), problem.Y
+    sample_weight = problem.sample_weight
     if sample_weight is not None:
         sample_weight = np.asarray(sample_weight, dtype=np.float64)
     rng = check_random_state(random_state)
-    rates = estimator._dropout_rates(net.n_layers - 1)
+    rates = () if problem.dropout is None else problem.dropout[1]
     masks = dropout_masks(
         np.random.default_rng(rng.randint(np.iinfo(np.int32).max)),
         rates,

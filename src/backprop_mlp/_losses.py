@@ -133,7 +133,11 @@ def _logistic_inplace(z):
 
 @dataclass(frozen=True)
 class OutputLayer:
-    """An output activation and the log-loss it is trained with.
+    """An output activation, the loss it is trained with, and their joint delta.
+
+    The network knows no particular loss: it computes ``P = activation(z_L)``,
+    asks ``loss(Y, P)`` for the objective and starts back-propagation from
+    ``delta(P, Y)``, the derivative of the loss with respect to ``z_L``.
 
     Parameters
     ----------
@@ -142,13 +146,21 @@ class OutputLayer:
     activation : callable
         ``activation(z) -> P``; may overwrite ``z``.
     loss : callable
-        ``loss(Y, P, sample_weight) -> float``.
+        ``loss(Y, P, sample_weight) -> float``, the weighted mean over samples.
+        May overwrite ``P``.
+    delta : callable
+        ``delta(P, Y) -> dz_L``, per sample (not yet averaged), as a new array.
     """
 
     name: str
     activation: Callable[[np.ndarray], np.ndarray]
     loss: Callable[..., float]
+    delta: Callable[[np.ndarray, np.ndarray], np.ndarray]
 
 
-LOGISTIC_OUTPUT = OutputLayer("logistic", _logistic_inplace, binary_log_loss)
-SOFTMAX_OUTPUT = OutputLayer("softmax", softmax, categorical_log_loss)
+LOGISTIC_OUTPUT = OutputLayer(
+    "logistic", _logistic_inplace, binary_log_loss, log_loss_output_delta
+)
+SOFTMAX_OUTPUT = OutputLayer(
+    "softmax", softmax, categorical_log_loss, log_loss_output_delta
+)

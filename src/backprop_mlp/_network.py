@@ -10,8 +10,9 @@ For a batch of samples stored as rows, with ``a_0 = X`` and layers
     db_k = sum over rows of dz_k
     da_{k-1} = dz_k W_k^T
 
-At the output the activation and the log-loss are differentiated together and
-give ``dz_L = P - Y`` (see :mod:`backprop_mlp._losses`).
+At the output the activation and the loss are differentiated together: the
+output layer hands back ``dz_L`` itself (``P - Y`` for each of its pairs, see
+:mod:`backprop_mlp._losses`), so the network knows no particular loss.
 
 Lists here are indexed like the math: ``W[k]`` is layer ``k``'s weight matrix
 and ``W[0]`` is unused. Every ``W[k]`` and ``b[k]`` is a view into one flat
@@ -27,8 +28,6 @@ import itertools
 
 import numpy as np
 import scipy.sparse as sp
-
-from ._losses import log_loss_output_delta
 
 __all__ = ["Network", "layer_views", "predict_output"]
 
@@ -76,7 +75,7 @@ class Network:
     activations : sequence of Activation
         One per hidden layer, ``f_1 .. f_{L-1}``.
     output : OutputLayer
-        The output activation and its log-loss.
+        The output activation, its loss and their delta ``dz_L``.
     dtype : {np.float32, np.float64}, default=np.float64
         The dtype of parameters, activations and gradients.
 
@@ -236,7 +235,7 @@ class Network:
 
         # Fold the weighted mean into dz_L once, so every dW_k and db_k below
         # is already a gradient of the mean and never needs dividing again.
-        dz = log_loss_output_delta(P, Y)
+        dz = self.output.delta(P, Y)
         if sample_weight is None:
             dz *= 1 / n_weight
         else:

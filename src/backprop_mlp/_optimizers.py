@@ -40,11 +40,42 @@ def _parts(n_params, dtype, *state):
 
 
 class _SlicedOptimizer:
-    """Pickles (and deep-copies) an optimizer's state, not the views into it.
+    """What SGD and Adam share: their state as a whole, and how it is copied.
 
-    Copied views would no longer share memory with the state vectors, so the
+    Pickles (and deep-copies) an optimizer's state, not the views into it:
+    copied views would no longer share memory with the state vectors, so the
     per-slice views are rebuilt instead.
     """
+
+    def state(self):
+        """The state vectors, each of shape (n_params,).
+
+        Returns
+        -------
+        state : tuple of ndarray
+            The velocity (SGD), or the first and second moments (Adam).
+        """
+        return self._state()
+
+    def continue_from(self, other):
+        """Go on from ``other``'s progress with this optimizer's settings.
+
+        The state vectors (and Adam's step count) are copied from ``other``,
+        an optimizer of the same kind and size. Its adapted learning rate
+        carries over too, unless the two were made with different initial
+        rates: a learning rate the user changed is applied.
+
+        Parameters
+        ----------
+        other : SGD or Adam
+            Of the same class, ``n_params`` and ``dtype`` as this one.
+        """
+        for mine, theirs in zip(self.state(), other.state(), strict=True):
+            mine[...] = theirs
+        if hasattr(other, "t"):
+            self.t = other.t
+        if other.learning_rate_init == self.learning_rate_init:
+            self.learning_rate = other.learning_rate
 
     def __getstate__(self):
         state = self.__dict__.copy()
@@ -77,7 +108,7 @@ class SGD(_SlicedOptimizer):
     """
 
     def __init__(self, n_params, dtype, learning_rate, momentum=0.9, nesterov=True):
-        self.learning_rate = float(learning_rate)
+        self.learning_rate_init = self.learning_rate = float(learning_rate)
         self.n_params, self.dtype = n_params, np.dtype(dtype)
         self.momentum = momentum
         self.nesterov = nesterov
@@ -134,7 +165,7 @@ class Adam(_SlicedOptimizer):
     def __init__(
         self, n_params, dtype, learning_rate, beta_1=0.9, beta_2=0.999, epsilon=1e-8
     ):
-        self.learning_rate = float(learning_rate)
+        self.learning_rate_init = self.learning_rate = float(learning_rate)
         self.n_params, self.dtype = n_params, np.dtype(dtype)
         self.beta_1 = beta_1
         self.beta_2 = beta_2

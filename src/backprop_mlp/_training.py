@@ -1,18 +1,178 @@
-"""One epoch of mini-batch training, and the L-BFGS driver.
+"""The training loop: epochs of mini-batches, the L-BFGS driver, and the rules.
 
-These functions move a :class:`~backprop_mlp._network.Network` downhill; they
-decide nothing about stopping or reporting, which belong to the estimator.
-Like the network, they know nothing of scikit-learn.
+A reader finds here how training runs, and nothing else:
+
+- :class:`Trainer` runs the epochs of a stochastic solver, or drives L-BFGS,
+  on a network and an optimizer it is given. After each epoch it records one
+  :class:`EpochRecord` for every solver, applies the one divergence rule
+  (:func:`has_diverged`), asks the :class:`~backprop_mlp._stopping.
+  PlateauMonitor` whether training still improves and the schedule what a
+  plateau means, and tells its listeners (the progress bar, verbose printing,
+  the user's callbacks), any of which may stop it.
+- :func:`train_epoch` makes one pass over a :class:`BatchLoader`.
+- :func:`minimize_lbfgs` hands the full-batch objective to SciPy.
+
+The trainer warns about nothing and knows nothing of scikit-learn: it returns
+a :class:`TrainingResult` that says how training ended, and the estimator
+turns that into fitted attributes and warnings.
 """
 
+import math
 from contextlib import contextmanager
+from dataclasses import dataclass, field
 
 import numpy as np
 import scipy.optimize
 import scipy.sparse as sp
 from threadpoolctl import ThreadpoolController
 
-__all__ = ["BatchLoader", "dropout_masks", "minimize_lbfgs", "train_epoch"]
+__all__ = [
+    "BatchLoader",
+    "EpochRecord",
+    "History",
+    "Trainer",
+    "TrainingResult",
+    "dropout_masks",
+    "has_diverged",
+    "minimize_lbfgs",
+    "train_epoch",
+]
+
+
+# A run whose weights grow past this, or whose loss grows this many times past
+# its lowest (and past 1), is diverging: a converging run does neither.
+_MAX_ABS_WEIGHT = 1e12
+_LOSS_GROWTH = 1e4
+
+
+def has_diverged(loss, lowest_loss, params, state=()):
+    """Whether an epoch ended with non-finite or exploding loss or weights.
+
+    The one divergence rule, for every solver.
+
+    Parameters
+    ----------
+    loss : float
+        The epoch's training loss.
+    lowest_loss : float
+        The lowest loss of the earlier epochs of this fit (inf for none).
+    params : ndarray
+        The parameters after the epoch.
+    state : sequence of ndarray, default=()
+        The optimizer's state vectors: an overflow in a gradient or a moment
+        (Adam's ``g**2``) shows there even while the parameters stay finite.
+
+    Returns
+    -------
+    diverged : bool
+    """
+    if not math.isfinite(loss) or loss > _LOSS_GROWTH * max(lowest_loss, 1.0):
+        return True
+    # NaN compares False, so this also catches non-finite weights; max and min
+    # rather than abs, which would copy the weights every epoch.
+    if not max(params.max(), -params.min()) < _MAX_ABS_WEIGHT:
+        return True
+    return not all(np.isfinite(v.max()) and np.isfinite(v.min()) for v in state)
+
+
+@dataclass(frozen=True)
+class EpochRecord:
+    """What one epoch (one L-BFGS iteration) ended with.
+
+    Parameters
+    ----------
+    epoch : int
+        The epoch's number in this fit, from 1.
+    loss : float
+        The training objective.
+    validation_score, validation_loss : float or None
+        The validation metrics, when validating.
+    learning_rate : float or None
+        The stochastic optimizer's learning rate for the next epoch.
+    plateau : str or None
+        What the plateau monitor and the schedule decided, when training
+        stopped improving this epoch.
+    """
+
+    epoch: int
+    loss: float
+    validation_score: float | None = None
+    validation_loss: float | None = None
+    learning_rate: float | None = None
+    plateau: str | None = None
+
+    def as_info(self):
+        """dict: The record as the ``info`` dict handed to callbacks."""
+        return {
+            "epoch": self.epoch,
+            "loss": self.loss,
+            "validation_score": self.validation_score,
+            "validation_loss": self.validation_loss,
+            "learning_rate": self.learning_rate,
+        }
+
+
+@dataclass
+class History:
+    """The curves of training, which warm starts and ``partial_fit`` extend.
+
+    Parameters
+    ----------
+    loss_curve : list of float
+        The training loss of each epoch.
+    validation_scores, validation_loss_curve : list of float or None
+        The validation metrics of each epoch, when validating.
+    t : int
+        The number of training samples seen by the stochastic solver.
+    """
+
+    loss_curve: list = field(default_factory=list)
+    validation_scores: list | None = None
+    validation_loss_curve: list | None = None
+    t: int = 0
+
+    def continued(self, validating):
+        """A copy to extend, with validation curves if this fit validates."""
+        new = History(list(self.loss_curve), None, None, self.t)
+        if validating or self.validation_scores is not None:
+            new.validation_scores = list(self.validation_scores or [])
+            new.validation_loss_curve = list(self.validation_loss_curve or [])
+        return new
+
+
+@dataclass
+class TrainingResult:
+    """How a run of the trainer ended.
+
+    Parameters
+    ----------
+    n_iter : int
+        Epochs (L-BFGS iterations) completed in this run.
+    loss : float or None
+        The loss of the last completed epoch; None when none completed.
+    diverged : bool
+        Whether training stopped because :func:`has_diverged`; the weights
+        before the diverging epoch were restored.
+    interrupted : bool
+        Whether a KeyboardInterrupt stopped training.
+    stopped_by_callback : bool
+        Whether a listener asked to stop.
+    reached_max_iter : bool
+        Whether the run used all its epochs while still improving.
+    lbfgs_status : int or None
+        SciPy's status for L-BFGS (0 on convergence), else None.
+    lbfgs_message : str or None
+        SciPy's message for L-BFGS.
+    """
+
+    n_iter: int = 0
+    loss: float | None = None
+    diverged: bool = False
+    interrupted: bool = False
+    stopped_by_callback: bool = False
+    reached_max_iter: bool = False
+    lbfgs_status: int | None = None
+    lbfgs_message: str | None = None
 
 
 class BatchLoader:
@@ -252,3 +412,231 @@ def minimize_lbfgs(net, X, Y, sample_weight, alpha, max_iter, max_fun, tol, call
         )
     net.params[...] = result.x
     return result
+
+
+class Trainer:
+    """Run training epochs, and decide when to stop.
+
+    Parameters
+    ----------
+    max_iter : int
+        Epochs (stochastic solvers) or iterations (L-BFGS) at most.
+    alpha : float
+        The L2 penalty.
+    shuffle : bool
+        Whether to visit the samples in a new random order each epoch.
+    rng : numpy.random.RandomState
+        Shuffles the samples; consumed as scikit-learn consumes it.
+    listeners : sequence, default=()
+        Objects told about each epoch: ``epoch_begins()`` before it, and
+        ``epoch_ended(record)`` after it, which returns True to stop.
+    single_epoch : bool, default=False
+        Run one epoch only (``partial_fit``).
+    run_to_max_iter : bool, default=False
+        Whether the schedule is meant to run every epoch ('cosine'): reaching
+        ``max_iter`` then is no sign of non-convergence.
+    """
+
+    def __init__(
+        self,
+        *,
+        max_iter,
+        alpha,
+        shuffle,
+        rng,
+        listeners=(),
+        single_epoch=False,
+        run_to_max_iter=False,
+    ):
+        self.max_iter = max_iter
+        self.alpha = alpha
+        self.shuffle = shuffle
+        self.rng = rng
+        self.listeners = list(listeners)
+        self.single_epoch = single_epoch
+        self.run_to_max_iter = run_to_max_iter
+
+    def _begin(self):
+        for listener in self.listeners:
+            listener.epoch_begins()
+
+    def _end(self, record):
+        stop = False
+        for listener in self.listeners:
+            stop = bool(listener.epoch_ended(record)) or stop
+        return stop
+
+    def run(
+        self,
+        net,
+        optimizer,
+        schedule,
+        loader,
+        monitor,
+        history,
+        validation=None,
+        dropout=None,
+    ):
+        """Train ``net`` with a stochastic optimizer, epoch after epoch.
+
+        Parameters
+        ----------
+        net : Network
+            Trained in place.
+        optimizer : SGD or Adam
+        schedule : Constant
+            A learning-rate schedule of :mod:`backprop_mlp._schedules`.
+        loader : BatchLoader
+            The training batches.
+        monitor : PlateauMonitor
+            Watches the training loss, or the validation score or loss.
+        history : History
+            Extended in place with each epoch.
+        validation : callable or None, default=None
+            ``validation(net) -> (score, loss)`` on the validation set.
+        dropout : tuple (rng, rates) or None, default=None
+            See :func:`train_epoch`.
+
+        Returns
+        -------
+        result : TrainingResult
+            With early stopping (``monitor.keep_best``) the best parameters
+            are restored in ``net`` before returning.
+        """
+        result = TrainingResult()
+        n_samples = loader.n_samples
+        order = np.arange(n_samples)
+        last_good = net.params.copy()
+        lowest_loss = np.inf
+        # A diverging run overflows; it is detected after the epoch and
+        # reported once, by the estimator, not as numpy noise.
+        with np.errstate(over="ignore", invalid="ignore"), _interruptible(result):
+            for epoch in range(1, self.max_iter + 1):
+                self._begin()
+                if self.shuffle:
+                    permutation = np.arange(n_samples)
+                    self.rng.shuffle(permutation)
+                    order = order[permutation]
+                loss = train_epoch(
+                    net,
+                    optimizer,
+                    loader,
+                    self.alpha,
+                    order if self.shuffle else None,
+                    dropout,
+                )
+                if has_diverged(loss, lowest_loss, net.params, optimizer.state()):
+                    net.params[...] = last_good
+                    result.diverged = True
+                    break
+                last_good[...] = net.params
+                lowest_loss = min(lowest_loss, loss)
+                result.n_iter, result.loss = epoch, loss
+                history.t += n_samples
+                history.loss_curve.append(loss)
+                score = val_loss = None
+                if validation is not None:
+                    score, val_loss = validation(net)
+                    history.validation_scores.append(score)
+                    history.validation_loss_curve.append(val_loss)
+                watched = {
+                    "training loss": loss,
+                    "validation score": score,
+                    "validation loss": val_loss,
+                }[monitor.quantity]
+                plateau = monitor.update(watched, net.params)
+                schedule.epoch_ended(optimizer, epoch, history.t)
+                stop, note = False, None
+                if plateau:
+                    stop, decision = schedule.on_plateau(optimizer)
+                    note = f"{monitor.message()} {decision}"
+                    if not stop:
+                        monitor.count = 0
+                record = EpochRecord(
+                    epoch, loss, score, val_loss, optimizer.learning_rate, note
+                )
+                if self._end(record):
+                    result.stopped_by_callback = True
+                    break
+                if stop or self.single_epoch:
+                    break
+                if epoch == self.max_iter and not self.run_to_max_iter:
+                    result.reached_max_iter = True
+        if monitor.keep_best and monitor.best_params is not None:
+            net.params[...] = monitor.best_params
+        return result
+
+    def run_lbfgs(self, net, X, Y, sample_weight, max_fun, tol, history):
+        """Minimise the full-batch objective with L-BFGS.
+
+        Parameters
+        ----------
+        net : Network
+            Trained in place.
+        X, Y, sample_weight
+            The training data, as for :meth:`Network.loss_and_gradient`.
+        max_fun : int
+            The limit on objective evaluations.
+        tol : float
+            SciPy's ``gtol``.
+        history : History
+            Its ``loss_curve`` is extended with each iteration's loss.
+
+        Returns
+        -------
+        result : TrainingResult
+        """
+        result = TrainingResult()
+        best = {"loss": np.inf, "params": net.params.copy()}
+
+        def on_iteration(params, loss):
+            if has_diverged(loss, best["loss"], params):
+                result.diverged = True
+                return True
+            result.n_iter += 1
+            history.loss_curve.append(loss)
+            if loss < best["loss"]:
+                best["loss"], best["params"] = loss, params.copy()
+            if self._end(EpochRecord(result.n_iter, loss)):
+                result.stopped_by_callback = True
+                return True
+            # SciPy has no hook before an iteration: the next one begins here.
+            self._begin()
+            return False
+
+        self._begin()
+        # As for the stochastic solvers: overflow is reported once, after.
+        with np.errstate(over="ignore", invalid="ignore"), _interruptible(result):
+            scipy_result = minimize_lbfgs(
+                net,
+                X,
+                Y,
+                sample_weight,
+                self.alpha,
+                self.max_iter,
+                max_fun,
+                tol,
+                on_iteration,
+            )
+            result.lbfgs_status = int(scipy_result.status)
+            result.lbfgs_message = str(scipy_result.message)
+            result.loss = float(scipy_result.fun)
+            result.n_iter = min(int(scipy_result.nit), self.max_iter)
+        final_bad = result.loss is None or has_diverged(
+            result.loss, best["loss"], net.params
+        )
+        if result.diverged or result.interrupted or final_bad:
+            # Keep the best iterate that was reported, not a later bad one.
+            result.diverged = result.diverged or (final_bad and not result.interrupted)
+            net.params[...] = best["params"]
+            result.loss = best["loss"] if math.isfinite(best["loss"]) else None
+        return result
+
+
+@contextmanager
+def _interruptible(result):
+    """Turn Ctrl-C during training into a flag; what was learned is kept."""
+    try:
+        yield
+    except KeyboardInterrupt:
+        result.interrupted = True
