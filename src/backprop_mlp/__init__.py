@@ -8,19 +8,23 @@ back-propagation and parameter updates are written from scratch in
 
 Around it: :func:`check_gradients` verifies back-propagation against finite
 differences, :class:`LossCurveDisplay` plots the training curves, and
-:class:`ProgressBar` shows training progress live.
+:class:`ProgressBar` shows training progress live. :func:`fit_blocks` trains
+on a :class:`BlockSource`: data larger than memory, one block at a time.
 """
 
+from ._blocks import BlockSource
 from ._callbacks import ProgressBar
 from ._classifier import BackpropMLPClassifier
 from ._display import LossCurveDisplay
 from ._gradient_check import GradientCheckResult, LayerGradientCheck, check_gradients
+from ._out_of_core import fit_blocks
 from ._warnings import TrainingDivergedWarning
 
 __version__ = "0.1.0"
 
 __all__ = [
     "BackpropMLPClassifier",
+    "BlockSource",
     "GradientCheckResult",
     "LayerGradientCheck",
     "LossCurveDisplay",
@@ -28,4 +32,5 @@ __all__ = [
     "TrainingDivergedWarning",
     "__version__",
     "check_gradients",
+    "fit_blocks",
 ]
