@@ -34,7 +34,11 @@ def _run(name, monkeypatch, with_matplotlib=True):
 
 
 def test_every_example_is_tested():
-    tested = {"plot_tutorial_circles.py", "plot_grid_search.py"}
+    tested = {
+        "plot_tutorial_circles.py",
+        "plot_grid_search.py",
+        "plot_scaling_out.py",
+    }
     assert {p.name for p in EXAMPLES.glob("plot_*.py")} == tested
 
 
@@ -86,4 +90,22 @@ def test_grid_search(monkeypatch):
     assert len(ours.cv_results_["params"]) == 8
     assert ours.best_score_ > 0.95
     assert ours.score(ns["X_test"], ns["y_test"]) > 0.95
+    assert len(figures) == 1
+
+
+@pytest.mark.slow
+def test_scaling_out(monkeypatch):
+    pytest.importorskip("distributed")
+    ns, figures = _run("plot_scaling_out.py", monkeypatch)
+    # The search on the cluster scored every candidate as a serial one.
+    assert ns["same_scores"]
+    assert len(ns["serial"].cv_results_["params"]) == 4
+    # Out of core: every block and no validation row, early stopping with
+    # the best epoch's weights kept.
+    blocks, clf = ns["blocks"], ns["clf"]
+    assert sum(blocks.n_rows) == len(ns["X_train"]) - len(ns["y_val"])
+    assert clf.n_iter_ < clf.max_iter
+    assert clf.best_validation_score_ == max(clf.validation_scores_) > 0.95
+    assert len(clf.loss_curve_) == len(clf.validation_loss_curve_) == clf.n_iter_
+    assert ns["test_accuracy"] > 0.9
     assert len(figures) == 1
