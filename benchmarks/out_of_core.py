@@ -139,8 +139,14 @@ def main():
     parser.add_argument("--source", choices=("folder", "memmap"), default="folder")
     parser.add_argument("--in-memory", action="store_true")
     parser.add_argument("--dir", help="where to write the data (default: a temp dir)")
-    parser.add_argument("--train-in", help=argparse.SUPPRESS)  # the subprocess
+    # The two subprocesses: one writes the data, one trains.
+    parser.add_argument("--write-to", help=argparse.SUPPRESS)
+    parser.add_argument("--train-in", help=argparse.SUPPRESS)
     args = parser.parse_args()
+
+    if args.write_to:
+        write_data(args.write_to, args.rows, args.block_rows, args.source)
+        return
 
     if args.train_in:
         figures = train(
@@ -150,12 +156,15 @@ def main():
         return
 
     with tempfile.TemporaryDirectory(dir=args.dir) as folder:
+        common = [sys.executable, __file__, "--source", args.source]
+        common += ["--rows", str(args.rows), "--block-rows", str(args.block_rows)]
         start = time.perf_counter()
-        write_data(folder, args.rows, args.block_rows, args.source)
+        # Written in a subprocess too: a child started by subprocess (vfork,
+        # then exec) inherits its parent's peak resident memory as its own
+        # ru_maxrss, so this process must never hold much.
+        subprocess.run([*common, "--write-to", folder], check=True)
         written = time.perf_counter() - start
-        command = [sys.executable, __file__, "--train-in", folder, "--source"]
-        command += [args.source, "--epochs", str(args.epochs)]
-        command += ["--block-rows", str(args.block_rows)]
+        command = [*common, "--train-in", folder, "--epochs", str(args.epochs)]
         command += ["--in-memory"] * args.in_memory
         result = subprocess.run(command, capture_output=True, text=True, check=False)
         if result.returncode:
