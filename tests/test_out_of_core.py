@@ -362,7 +362,7 @@ def test_wrong_declared_row_count(data):
 @pytest.mark.parametrize(
     ("source", "message"),
     [
-        (BlockSource([]), "The block source is empty"),
+        (BlockSource([], n_rows=[]), "The block source is empty"),
         (
             BlockSource([lambda: (np.empty((0, 3)), np.empty(0))], n_rows=[0]),
             "The block source is empty",
@@ -421,17 +421,13 @@ def test_refused_arguments(data, tmp_path):
     with pytest.raises(ValueError, match=r"y_0\.npy is missing"):
         BlockSource.from_npy_folder(tmp_path)
     with pytest.raises(TypeError, match="functions that each return one block"):
-        BlockSource([data["X"]])
+        BlockSource([data["X"]], n_rows=[530])
+    with pytest.raises(ValueError, match="one non-negative row count per block"):
+        BlockSource([lambda: (data["X"], data["y"])], n_rows=[530, 1])
     with pytest.raises(TypeError, match="Block 0 of the source is not a tuple"):
         fit_blocks(
             BackpropMLPClassifier(),
             BlockSource([lambda: data["X"]], n_rows=[530]),
-            classes=CLASSES,
-        )
-    with pytest.raises(ValueError, match="must declare the rows of each block"):
-        fit_blocks(
-            BackpropMLPClassifier(),
-            BlockSource([lambda: (data["X"], data["y"])]),
             classes=CLASSES,
         )
 
@@ -445,3 +441,22 @@ def test_dask_with_unknown_chunk_sizes(data):
         BlockSource.from_dask(X, y)
     with pytest.raises(TypeError, match="must be a dask array"):
         BlockSource.from_dask(data["X"], y)
+
+
+def test_copy_on_write_memmap_keeps_its_changes(tmp_path):
+    """Releasing a memmap's pages after a block must not drop changes made to
+    a copy-on-write mapping (they live only in those pages)."""
+    X = np.arange(40 * 1024, dtype=np.float64).reshape(-1, 8)  # 320 KiB
+    np.save(tmp_path / "X.npy", X)
+    X_cow = np.load(tmp_path / "X.npy", mmap_mode="c")
+    X_cow[:, 0] = -1.0  # in this process only, never written to the file
+    source = BlockSource.from_arrays(X_cow, np.zeros(len(X)), block_size=1000)
+    for i in range(len(source)):
+        np.testing.assert_array_equal(source.load(i)[0][:, 0], -1.0)
+    np.testing.assert_array_equal(X_cow[:, 0], -1.0)
+    # A read-only memmap reads back the file, block after block.
+    X_r = np.load(tmp_path / "X.npy", mmap_mode="r")
+    source = BlockSource.from_arrays(X_r, np.zeros(len(X)), block_size=1000)
+    blocks = [source.load(i)[0] for i in range(len(source))]
+    np.testing.assert_array_equal(np.concatenate(blocks), X)
+    np.testing.assert_array_equal(X_r, X)

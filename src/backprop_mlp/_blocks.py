@@ -32,15 +32,16 @@ class BlockSource:
     loaders : sequence of callable
         ``loaders[i]()`` returns block ``i``: a tuple ``(X, y)`` or ``(X, y,
         sample_weight)`` of array-likes (``sample_weight`` may be None).
-    n_rows : sequence of int or None, default=None
-        The number of rows of each block, when known without loading it.
-        It sets ``batch_size='auto'`` as for an in-memory fit; unknown, 'auto'
-        is 200 rows.
+    n_rows : sequence of int
+        The number of rows of each block, known without loading it: training
+        needs the total before its first epoch (for ``batch_size='auto'``,
+        ``t_`` and the mean loss of an epoch), and checks each block against
+        it.
 
     Attributes
     ----------
-    n_rows : list of int or None
-        Rows per block, or None when unknown.
+    n_rows : list of int
+        Rows per block.
 
     See Also
     --------
@@ -60,25 +61,25 @@ class BlockSource:
            [10., 11.]])
     """
 
-    def __init__(self, loaders, n_rows=None):
+    def __init__(self, loaders, n_rows):
         self.loaders = list(loaders)
         if not all(callable(loader) for loader in self.loaders):
             raise TypeError(
                 "loaders must be functions that each return one block, "
                 "(X, y) or (X, y, sample_weight)."
             )
-        self.n_rows = None if n_rows is None else [int(n) for n in n_rows]
-        if self.n_rows is not None and len(self.n_rows) != len(self.loaders):
+        self.n_rows = [int(n) for n in n_rows]
+        if len(self.n_rows) != len(self.loaders) or min(self.n_rows, default=0) < 0:
             raise ValueError(
-                f"n_rows has {len(self.n_rows)} entries for {len(self.loaders)} blocks."
+                f"n_rows must hold one non-negative row count per block "
+                f"({len(self.loaders)}), got {list(n_rows)}."
             )
 
     def __len__(self):
         return len(self.loaders)
 
     def __repr__(self):
-        rows = "" if self.n_rows is None else f", {sum(self.n_rows)} rows"
-        return f"<BlockSource: {len(self)} blocks{rows}>"
+        return f"<BlockSource: {len(self)} blocks, {sum(self.n_rows)} rows>"
 
     def load(self, i):
         """Load block ``i`` as it is stored, unchecked.
@@ -274,7 +275,9 @@ def _release_mapped_pages(X, rows):
     """
     mapping = getattr(X, "_mmap", None)
     madvise = getattr(mapping, "madvise", None)
-    if madvise is None or not X.flags.c_contiguous:
+    # Never for mode "c" (copy-on-write): dropping its pages would drop the
+    # changes made to them. In the shared modes they are in the file's pages.
+    if madvise is None or X.mode not in ("r", "r+") or not X.flags.c_contiguous:
         return
     import mmap
 

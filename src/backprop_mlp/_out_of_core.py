@@ -206,13 +206,8 @@ def _plan_blocks(view, blocks, classes, X_val, y_val):
             "weights instead."
         )
     view._check_combination(False, X_val, y_val)
-    if len(blocks) == 0 or (blocks.n_rows is not None and sum(blocks.n_rows) == 0):
+    if sum(blocks.n_rows) == 0:
         raise ValueError("The block source is empty: it has no rows to train on.")
-    if blocks.n_rows is None:
-        raise ValueError(
-            "The block source must declare the rows of each block (n_rows): "
-            "they set the batch size, t_ and the mean loss of an epoch."
-        )
     continuing = view._continues(False)
     if is_classifier(view):
         if classes is None and not continuing:
@@ -240,8 +235,8 @@ def _plan_blocks(view, blocks, classes, X_val, y_val):
 
     dtype = view.coefs_[0].dtype if continuing else None
     checked = _CheckedBlocks(blocks, classes, dtype)
-    # The first block fixes the features (names too, from a DataFrame) and
-    # the dtype, and the targets' encoding: partial_fit's, from `classes`.
+    # The first block fixes the number of features and the dtype, and the
+    # targets' encoding: partial_fit's, from `classes`.
     X0, y0, _ = checked.load(0)
     validate_data(view, X0, reset=not continuing)
     Y0, _ = view._encode_targets(y0, continuing, True, classes=classes)
