@@ -37,6 +37,7 @@ def test_every_example_is_tested():
     tested = {
         "plot_tutorial_circles.py",
         "plot_grid_search.py",
+        "plot_onnx_export.py",
         "plot_scaling_out.py",
     }
     assert {p.name for p in EXAMPLES.glob("plot_*.py")} == tested
@@ -91,6 +92,23 @@ def test_grid_search(monkeypatch):
     assert ours.best_score_ > 0.95
     assert ours.score(ns["X_test"], ns["y_test"]) > 0.95
     assert len(figures) == 1
+
+
+def test_onnx_export(monkeypatch):
+    pytest.importorskip("onnxruntime")
+    pytest.importorskip("skl2onnx")
+    ns, figures = _run("plot_onnx_export.py", monkeypatch)
+    # The oracle is predict_proba: float32 arithmetic, nothing more.
+    assert ns["max_difference"] < 1e-5
+    assert ns["label_agreement"] == 1.0
+    assert ns["pipeline"].score(ns["X_test"], ns["y_test"]) > 0.9
+    assert len(figures) == 1 and figures[0][0] == 2
+
+
+def test_onnx_export_without_onnxruntime_says_what_to_install(monkeypatch):
+    monkeypatch.setitem(sys.modules, "onnxruntime", None)
+    with pytest.raises(ImportError, match=r"backprop-mlp\[onnx\]"):
+        _run("plot_onnx_export.py", monkeypatch)
 
 
 @pytest.mark.slow

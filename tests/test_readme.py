@@ -37,3 +37,20 @@ def test_test_command_installs_what_the_suite_imports():
     block = re.search(rf"^{extra} = \[(.*?)^\]", pyproject, re.M | re.S).group(1)
     listed = set(re.findall(r'"([A-Za-z0-9_.-]+)', block))
     assert {"pytest", "hypothesis", "pandas", "matplotlib", "ruff"} <= listed
+
+
+def test_readme_says_what_each_extra_brings():
+    """Every extra of pyproject.toml has a row in the README's extras table,
+    and the test extra installs what the optional extras bring."""
+    pyproject = (ROOT / "pyproject.toml").read_text(encoding="utf-8")
+    section = pyproject.split("[project.optional-dependencies]", 1)[1]
+    section = section.split("\n[", 1)[0]
+    extras = {
+        name: set(re.findall(r'"([A-Za-z0-9_.-]+)', block))
+        for name, block in re.findall(r"^(\w+) = \[(.*?)\]$", section, re.M | re.S)
+    }
+    assert {"plot", "skops", "onnx", "deploy", "test", "docs"} <= set(extras)
+    for name in extras:
+        assert f"| `{name}` |" in README, name
+    assert extras["plot"] | extras["skops"] | extras["onnx"] <= extras["test"]
+    assert extras["deploy"] == extras["skops"] | extras["onnx"]

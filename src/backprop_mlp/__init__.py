@@ -18,14 +18,15 @@ from ._classifier import BackpropMLPClassifier
 from ._display import LossCurveDisplay
 from ._gradient_check import GradientCheckResult, LayerGradientCheck, check_gradients
 from ._out_of_core import fit_blocks
+from ._persistence import InconsistentVersionWarning
+from ._version import __version__
 from ._warnings import TrainingDivergedWarning
-
-__version__ = "0.1.0"
 
 __all__ = [
     "BackpropMLPClassifier",
     "BlockSource",
     "GradientCheckResult",
+    "InconsistentVersionWarning",
     "LayerGradientCheck",
     "LossCurveDisplay",
     "ProgressBar",

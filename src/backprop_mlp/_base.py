@@ -34,12 +34,14 @@ from sklearn.exceptions import ConvergenceWarning
 from sklearn.model_selection import train_test_split
 from sklearn.utils import check_random_state
 from sklearn.utils._param_validation import Interval, Options, StrOptions
+from sklearn.utils.sparsefuncs import mean_variance_axis
 from sklearn.utils.validation import _check_sample_weight, validate_data
 
 from ._activations import ACTIVATIONS
 from ._callbacks import VerbosePrinter, _CallbackSupportMixin, _FitTasks, _UserCallbacks
 from ._network import Network, predict_output
 from ._optimizers import SGD, Adam
+from ._persistence import PersistenceMixin
 from ._schedules import SCHEDULES
 from ._stopping import PlateauMonitor
 from ._training import BatchLoader, History, Trainer
@@ -59,6 +61,10 @@ _COMMIT_LOCK = threading.Lock()
 
 def _is_fitted_attribute(name):
     return name in _PRIVATE_FITTED or (name.endswith("_") and not name.startswith("__"))
+
+
+def _identity(z):
+    return z
 
 
 def _is_stochastic(estimator):
@@ -82,7 +88,9 @@ class _Plan:
     y : ndarray
         The validated targets, as given.
     sample_weight : ndarray or None
-        The training weights, class weights included.
+        The training weights, class weights included, scaled below 1.
+    alpha : float
+        The L2 penalty, scaled as the weights were.
     rows : ndarray of int or None
         The training rows of ``X`` when a validation split is held out.
     validation : tuple (X_val, y_val, sample_weight_val) or None
@@ -104,6 +112,54 @@ class _Plan:
         self.__dict__.update(fields)
 
 
+def _column_stats(X):
+    """Per-feature mean and standard deviation, dense or sparse."""
+    if sp.issparse(X):
+        mean, var = mean_variance_axis(X.tocsr(), axis=0)
+    else:
+        mean, var = X.mean(axis=0), X.var(axis=0)
+    return mean, np.sqrt(var)
+
+
+def _warn_if_rescaled(X, X_val):
+    """Warn when X_val is plainly on another scale than the training data.
+
+    The trap this catches: ``pipe.fit(X, y, est__X_val=X_val)`` hands the
+    estimator X_val without the Pipeline's earlier steps (a scaler, say),
+    and early stopping then watches meaningless numbers. Drawn from the
+    training distribution, each feature's validation mean lies within a few
+    ``1 / sqrt(n_val)`` training standard deviations of the training mean,
+    and its spread within a small factor; the warning needs half of the
+    varying features to be far off either way.
+    """
+    mean, std = _column_stats(X)
+    mean_val, std_val = _column_stats(X_val)
+    varying = std > 0
+    if not varying.any():
+        return
+    shifted = np.abs(mean_val - mean) > _SCALE_SHIFT * std
+    respread = (X_val.shape[0] >= 20) & (
+        (std_val > _SCALE_RATIO * std) | (_SCALE_RATIO * std_val < std)
+    )
+    off = (shifted | respread) & varying
+    if off.sum() * 2 >= varying.sum():
+        warn(
+            f"X_val looks like it is on another scale than X: in {off.sum()} of "
+            f"{varying.sum()} features its mean lies more than {_SCALE_SHIFT} "
+            f"training standard deviations away, or its spread differs more than "
+            f"{_SCALE_RATIO}-fold. In a Pipeline, an X_val passed as "
+            "fit(..., <step>__X_val=...) skips the earlier steps (a scaler, say): "
+            "route it with metadata routing and "
+            'Pipeline(..., transform_input=["X_val"]) so that it is transformed '
+            "like X.",
+            UserWarning,
+        )
+
+
+_SCALE_SHIFT = 3
+_SCALE_RATIO = 3
+
+
 class _ViewProgress:
     """Keep the training view's counters at the last epoch, for the listeners."""
 
@@ -120,7 +176,8 @@ class _ViewProgress:
         return False
 
 
-class BaseBackpropMLP(_CallbackSupportMixin, BaseEstimator):
+# PersistenceMixin first: its __getstate__/__setstate__ wrap BaseEstimator's.
+class BaseBackpropMLP(PersistenceMixin, _CallbackSupportMixin, BaseEstimator):
     """Shared base of the back-propagation estimators; not to be used directly.
 
     Subclasses implement ``_encode_targets``, ``_output_layer``,
@@ -227,6 +284,15 @@ class BaseBackpropMLP(_CallbackSupportMixin, BaseEstimator):
             )
         Y, y = self._encode_targets(y, continuing, incremental, **kw)
         sample_weight = self._training_weights(sample_weight, X, y)
+        alpha = self.alpha
+        if sample_weight is not None:
+            # J = (sum s_i l_i + alpha/2 |W|^2) / sum s_i is unchanged when the
+            # weights and alpha are scaled together. Weights brought below 1
+            # keep sum s_i from overflowing (a uniform 1e308 did), and a power
+            # of two keeps every product exact: parity holds bit for bit.
+            exponent = np.frexp(sample_weight.max())[1]
+            sample_weight = np.ldexp(sample_weight, -exponent)
+            alpha = float(np.ldexp(alpha, -exponent))
         validation = None
         if X_val is not None:
             validation = self._validation_set(X_val, y_val, X)
@@ -246,6 +312,7 @@ class BaseBackpropMLP(_CallbackSupportMixin, BaseEstimator):
             Y=Y,
             y=y,
             sample_weight=sample_weight,
+            alpha=alpha,
             rows=rows,
             validation=validation if stochastic else None,
             net=net,
@@ -363,7 +430,7 @@ class BaseBackpropMLP(_CallbackSupportMixin, BaseEstimator):
             )
         trainer = Trainer(
             max_iter=self.max_iter,
-            alpha=self.alpha,
+            alpha=plan.alpha,
             # A block loader shuffles blocks, then rows within each, itself.
             shuffle=self.shuffle and plan.loader is None,
             rng=plan.rng,
@@ -409,7 +476,7 @@ class BaseBackpropMLP(_CallbackSupportMixin, BaseEstimator):
             # (Not computed for a block source: it would take a pass over it.)
             self.loss_ = float(
                 plan.net.loss_and_gradient(
-                    plan.X, plan.Y, plan.sample_weight, self.alpha
+                    plan.X, plan.Y, plan.sample_weight, plan.alpha
                 )[0]
             )
         stochastic = plan.optimizer is not None
@@ -444,13 +511,24 @@ class BaseBackpropMLP(_CallbackSupportMixin, BaseEstimator):
                 "Pipeline).",
                 TrainingDivergedWarning,
             )
-        elif result.reached_max_iter:
+        elif result.unstable:
+            warn(
+                f"Training ended with a loss of {result.loss:.4g}, more than 10 "
+                f"times the lowest it reached: it is unstable. The learning rate "
+                f"(learning_rate_init={self.learning_rate_init}) is probably too "
+                "high, or the features are not scaled (try StandardScaler in a "
+                "Pipeline).",
+                TrainingDivergedWarning,
+            )
+        if result.reached_max_iter and not result.diverged:
             warn(
                 f"Stochastic Optimizer: Maximum iterations ({self.max_iter}) "
                 "reached and the optimization hasn't converged yet.",
                 ConvergenceWarning,
             )
-        elif result.lbfgs_status and not result.stopped_by_callback:
+        elif result.lbfgs_status and not (
+            result.stopped_by_callback or result.diverged
+        ):
             warn(
                 f"lbfgs failed to converge after {result.n_iter} iteration(s) "
                 f"(status={result.lbfgs_status}):\n{result.lbfgs_message}\n\n"
@@ -637,7 +715,9 @@ class BaseBackpropMLP(_CallbackSupportMixin, BaseEstimator):
 
     @staticmethod
     def _check_weight_sum(sample_weight):
-        if not sample_weight.sum() > 0:
+        # max, not sum: the same test for non-negative weights, and a sum of
+        # huge weights overflows.
+        if not sample_weight.max() > 0:
             raise ValueError(
                 "The sample weights (times class weights) sum to zero: there is "
                 "nothing to learn from. Give some samples a positive weight."
@@ -656,6 +736,7 @@ class BaseBackpropMLP(_CallbackSupportMixin, BaseEstimator):
             raise ValueError(
                 f"X_val has {X_val.shape[0]} samples but y_val has {len(y_val)}."
             )
+        _warn_if_rescaled(X, X_val)
         if self.solver == "lbfgs":
             warn(
                 "X_val and y_val are only used by the stochastic solvers "
@@ -703,14 +784,14 @@ class BaseBackpropMLP(_CallbackSupportMixin, BaseEstimator):
 
     # ------------------------------------------------------------- predict
 
-    def _forward(self, X):
-        """The output layer's values for validated ``X``."""
+    def _forward(self, X, pre_activation=False):
+        """The output layer's values for validated ``X``, or its ``z_L``."""
         return predict_output(
             X,
             self.coefs_,
             self.intercepts_,
             self._hidden_activations(len(self.coefs_) - 1),
-            self._output_layer(),
+            _identity if pre_activation else self._output_layer().activation,
         )
 
     def _validate_X(self, X):

@@ -1,6 +1,9 @@
 """BackpropMLPClassifier: what classification adds to the shared base."""
 
+from numbers import Real
+
 import numpy as np
+from scipy.special import logsumexp
 from sklearn.base import ClassifierMixin, _fit_context
 from sklearn.metrics import accuracy_score
 from sklearn.preprocessing import LabelBinarizer
@@ -20,6 +23,35 @@ from ._losses import LOGISTIC_OUTPUT, SOFTMAX_OUTPUT
 from ._warnings import TrainingDivergedWarning
 
 __all__ = ["BackpropMLPClassifier", "TrainingDivergedWarning"]
+
+
+def _label_kind(label):
+    if label is None:
+        return "None"
+    if isinstance(label, str):
+        return "str"
+    if isinstance(label, Real):
+        return "number"
+    return type(label).__name__
+
+
+def _check_label_types(y):
+    """Refuse labels of mixed types with a message that names them.
+
+    scikit-learn's own message for them ("Unknown label type: unknown")
+    does not say what is wrong.
+    """
+    if y.dtype != object:
+        return
+    kinds = sorted({_label_kind(label) for label in y.ravel()})
+    if len(kinds) > 1:
+        hint = (
+            " None is not a label: drop or fill those rows." if "None" in kinds else ""
+        )
+        raise ValueError(
+            f"y mixes label types ({', '.join(kinds)}): the labels of a classifier "
+            f"must be all strings or all numbers.{hint}"
+        )
 
 
 class BackpropMLPClassifier(ClassifierMixin, BaseBackpropMLP):
@@ -312,6 +344,7 @@ class BackpropMLPClassifier(ClassifierMixin, BaseBackpropMLP):
     def _encode_targets(self, y, continuing, incremental, classes=None):
         if y.ndim == 2 and y.shape[1] == 1:
             y = column_or_1d(y, warn=True)
+        _check_label_types(y)
         check_classification_targets(y)
         if incremental and classes is None and not continuing:
             raise ValueError(
@@ -439,6 +472,10 @@ class BackpropMLPClassifier(ClassifierMixin, BaseBackpropMLP):
     def predict_proba(self, X):
         """Probability estimates.
 
+        Logistic outputs (binary and multilabel targets) are clipped to
+        ``[eps, 1 - eps]`` of their dtype, as the training loss clips them:
+        a probability is never exactly 0 or 1. Softmax rows sum to 1.
+
         Parameters
         ----------
         X : {array-like, sparse matrix} of shape (n_samples, n_features)
@@ -455,12 +492,21 @@ class BackpropMLPClassifier(ClassifierMixin, BaseBackpropMLP):
         if len(self.classes_) == 1:
             # One class seen: it is certain, and there is one column for it.
             return np.ones_like(P)
-        if self.n_outputs_ == 1 and self._label_binarizer.y_type_ == "binary":
+        if self.out_activation_ == "logistic":
+            eps = np.finfo(P.dtype).eps
+            np.clip(P, eps, 1 - eps, out=P)
+        if self._is_binary():
             return np.hstack([1 - P, P])
         return P
 
     def predict_log_proba(self, X):
-        """Log of probability estimates.
+        """Log of probability estimates, computed in log space.
+
+        From the output pre-activations ``z``: ``log sigmoid(z) =
+        -log(1 + exp(-z))`` for logistic outputs (clipped as
+        :meth:`predict_proba` clips), and ``z - logsumexp(z)`` for softmax. It
+        is finite everywhere, and equals ``log(predict_proba(X))`` wherever
+        that is finite, without its ``-inf`` where a probability underflows.
 
         Parameters
         ----------
@@ -470,11 +516,24 @@ class BackpropMLPClassifier(ClassifierMixin, BaseBackpropMLP):
         Returns
         -------
         log_proba : ndarray of shape (n_samples, n_classes)
-            ``log(predict_proba(X))``.
+            The log-probability of each class, in the order of ``classes_``.
         """
-        proba = self.predict_proba(X)
-        with np.errstate(divide="ignore"):
-            return np.log(proba, out=proba)
+        check_is_fitted(self)
+        Z = self._forward(self._validate_X(X), pre_activation=True)
+        if len(self.classes_) == 1:
+            return np.zeros_like(Z)
+        if self.out_activation_ == "softmax":
+            return Z - logsumexp(Z, axis=1, keepdims=True)
+        eps = np.finfo(Z.dtype).eps
+        bounds = np.log(Z.dtype.type(eps)), np.log1p(Z.dtype.type(-eps))
+        log_p = np.clip(-np.logaddexp(0, -Z), *bounds)
+        if self._is_binary():
+            log_not_p = np.clip(-np.logaddexp(0, Z), *bounds)
+            return np.hstack([log_not_p, log_p])
+        return log_p
+
+    def _is_binary(self):
+        return self.n_outputs_ == 1 and self._label_binarizer.y_type_ == "binary"
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()

@@ -282,7 +282,7 @@ loss_and_gradient>`) is compared, entry by entry, with
     )
 
     def objective():
-        return net.loss_and_gradient(X, Y, sample_weight, estimator.alpha, masks)
+        return net.loss_and_gradient(X, Y, sample_weight, problem.alpha, masks)
 
     loss, grad = objective()
     backprop = grad.copy()  # the network reuses its gradient buffer

@@ -256,7 +256,9 @@ class Network:
         -------
         P : ndarray of shape (n_samples, n_outputs)
         """
-        return predict_output(X, self.W[1:], self.b[1:], self.f[1:], self.output)
+        return predict_output(
+            X, self.W[1:], self.b[1:], self.f[1:], self.output.activation
+        )
 
     def _work_arrays(self, n_samples):
         """Work arrays for a batch of ``n_samples`` rows: ``z`` and ``fz``.
@@ -286,7 +288,7 @@ class Network:
         return work
 
 
-def predict_output(X, coefs, intercepts, activations, output, block_rows=None):
+def predict_output(X, coefs, intercepts, activations, out_function, block_rows=None):
     """The forward pass alone, for prediction: nothing is kept for backward.
 
     Large inputs go through a block of rows at a time, sized so that the
@@ -302,7 +304,9 @@ def predict_output(X, coefs, intercepts, activations, output, block_rows=None):
         ``coefs_`` and ``intercepts_``).
     activations : list of Activation
         The hidden activations ``f_1 .. f_{L-1}``.
-    output : OutputLayer
+    out_function : callable
+        Applied to ``z_L``: the output layer's activation (which may overwrite
+        its argument), or the identity for the pre-activations themselves.
     block_rows : int or None, default=None
         Rows per block; None makes the widest layer's block about 1 MiB.
 
@@ -312,17 +316,17 @@ def predict_output(X, coefs, intercepts, activations, output, block_rows=None):
     """
     n_samples = X.shape[0]
     if n_samples <= _MIN_BLOCK_ROWS:
-        return _predict_block(X, coefs, intercepts, activations, output)
+        return _predict_block(X, coefs, intercepts, activations, out_function)
     if block_rows is None:
         widest = max(W.shape[1] for W in coefs)
         block_rows = max(_MIN_BLOCK_ROWS, _BLOCK_BYTES // (8 * widest))
     if n_samples <= block_rows or _is_sparse_not_csr(X):
-        return _predict_block(X, coefs, intercepts, activations, output)
+        return _predict_block(X, coefs, intercepts, activations, out_function)
     dtype = np.result_type(X.dtype, coefs[0].dtype)
     P = np.empty((n_samples, coefs[-1].shape[1]), dtype=dtype)
     for start in range(0, n_samples, block_rows):
         rows = slice(start, start + block_rows)
-        P[rows] = _predict_block(X[rows], coefs, intercepts, activations, output)
+        P[rows] = _predict_block(X[rows], coefs, intercepts, activations, out_function)
     return P
 
 
@@ -335,14 +339,14 @@ def _is_sparse_not_csr(X):
     return sp.issparse(X) and X.format != "csr"
 
 
-def _predict_block(X, coefs, intercepts, activations, output):
+def _predict_block(X, coefs, intercepts, activations, out_function):
     """:func:`predict_output` on one block of rows."""
     a = X
     for W, b, f in zip(coefs, intercepts, [*activations, None], strict=True):
         z = np.dot(a, W) if isinstance(a, np.ndarray) else a @ W
         z += b
         a = z if f is None else f.function(z)
-    return output.activation(a)
+    return out_function(a)
 
 
 def _add_scaled(y, c, x, block=1 << 16):

@@ -45,6 +45,8 @@ class _SlicedOptimizer:
     Pickles (and deep-copies) an optimizer's state, not the views into it:
     copied views would no longer share memory with the state vectors, so the
     per-slice views are rebuilt instead.
+    The dtype is saved by name: skops trusts a string, but lists a
+    ``numpy.dtype`` among the types to review.
     """
 
     def state(self):
@@ -80,10 +82,12 @@ class _SlicedOptimizer:
     def __getstate__(self):
         state = self.__dict__.copy()
         del state["_parts"]
+        state["dtype"] = self.dtype.name
         return state
 
     def __setstate__(self, state):
         self.__dict__.update(state)
+        self.dtype = np.dtype(self.dtype)
         self._parts = _parts(self.n_params, self.dtype, *self._state())
 
 

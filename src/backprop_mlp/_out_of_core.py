@@ -241,7 +241,6 @@ def _plan_blocks(view, blocks, classes, X_val, y_val):
     validate_data(view, X0, reset=not continuing)
     Y0, _ = view._encode_targets(y0, continuing, True, classes=classes)
     n_outputs = Y0.shape[1]
-    del X0, y0, Y0
 
     def encode(X, y, sample_weight):
         Y, y = view._encode_targets(y, True, True)
@@ -249,7 +248,10 @@ def _plan_blocks(view, blocks, classes, X_val, y_val):
 
     validation = None
     if X_val is not None:
-        validation = view._validation_set(X_val, y_val, np.empty(0, checked.dtype))
+        # The first block stands for the training data in the check that
+        # X_val is on the same scale.
+        validation = view._validation_set(X_val, y_val, X0)
+    del X0, y0, Y0
     layer_sizes = [checked.n_features, *hidden, n_outputs]
     rng = check_random_state(view.random_state)
     net = view._starting_network(
@@ -269,6 +271,9 @@ def _plan_blocks(view, blocks, classes, X_val, y_val):
         Y=None,
         y=None,
         sample_weight=None,
+        # Block weights are not rescaled as fit's are (to keep a sum of huge
+        # weights finite): the objective is the same, with alpha as given.
+        alpha=view.alpha,
         rows=None,
         validation=validation,
         net=net,

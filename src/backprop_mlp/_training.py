@@ -18,10 +18,12 @@ turns that into fitted attributes and warnings.
 """
 
 import math
+import os
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 
 import numpy as np
+import scipy
 import scipy.optimize
 import scipy.sparse as sp
 from threadpoolctl import ThreadpoolController
@@ -40,9 +42,12 @@ __all__ = [
 
 
 # A run whose weights grow past this, or whose loss grows this many times past
-# its lowest (and past 1), is diverging: a converging run does neither.
+# its lowest (and past 1), is diverging: a converging run does neither. One
+# that merely ends this many times above its lowest loss did not diverge, but
+# is unstable: reported, without stopping (which would change the model).
 _MAX_ABS_WEIGHT = 1e12
 _LOSS_GROWTH = 1e4
+_UNSTABLE_GROWTH = 10
 
 
 def has_diverged(loss, lowest_loss, params, state=()):
@@ -159,6 +164,9 @@ class TrainingResult:
         Whether a listener asked to stop.
     reached_max_iter : bool
         Whether the run used all its epochs while still improving.
+    unstable : bool
+        Whether the last loss ended more than 10 times above the lowest of
+        the run (and above 10): a learning rate too high, typically.
     lbfgs_status : int or None
         SciPy's status for L-BFGS (0 on convergence), else None.
     lbfgs_message : str or None
@@ -171,6 +179,7 @@ class TrainingResult:
     interrupted: bool = False
     stopped_by_callback: bool = False
     reached_max_iter: bool = False
+    unstable: bool = False
     lbfgs_status: int | None = None
     lbfgs_message: str | None = None
 
@@ -311,56 +320,38 @@ def train_epoch(net, optimizer, loader, alpha, order=None, dropout=None):
     return accumulated / loader.n_samples
 
 
-_blas_controller = None
-
-
 @contextmanager
-def _blas_single_threaded_outside():
-    """Run SciPy's own code on one BLAS thread, and the objective as it was.
+def _scipy_blas_on_one_thread():
+    """Run SciPy's own copy of OpenBLAS on one thread, for this block only.
 
-    Yields a context manager that restores the caller's BLAS thread counts
-    for its block (the objective and callback): inside it, our products run
-    as they would without L-BFGS.
+    Why: SciPy's wheels carry their own OpenBLAS besides numpy's. The L-BFGS-B
+    iteration calls SciPy's copy, whose idle threads then spin for a while and
+    hold the cores that numpy's copy needs for the next product: on 2 cores,
+    a fit with 2 BLAS threads ran up to 7x slower than with 1. With SciPy's
+    copy on one thread nothing is left spinning.
 
-    Why: SciPy's wheels carry their own copy of OpenBLAS besides numpy's. The
-    L-BFGS-B iteration calls SciPy's copy, whose idle threads then spin for a
-    while and hold the cores that numpy's copy needs for the next product: on
-    2 cores, a fit with 2 BLAS threads ran up to 7x slower than with 1. With
-    SciPy's code on one thread there is nothing left spinning. Limits are only
-    ever lowered (a limit of 1), and the caller's own limits come back after.
+    Only SciPy's copy is limited, never numpy's: threadpoolctl's limits are
+    process-wide, and numpy work in the user's other threads must keep the
+    user's setting. Where SciPy and numpy share one BLAS, nothing is limited.
+    The previous count comes back on every exit, exceptions included.
     """
-    global _blas_controller
-    if _blas_controller is None:
-        # Made once: finding the loaded libraries takes ~0.3 ms.
-        _blas_controller = ThreadpoolController().select(user_api="blas")
-    libs = _blas_controller.lib_controllers
-    threads = [lib.num_threads for lib in libs]
-    if max(threads, default=1) == 1:
-        yield _no_change
-        return
-
-    @contextmanager
-    def callers_threads():
-        for lib, n in zip(libs, threads, strict=True):
-            lib.set_num_threads(n)
-        try:
-            yield
-        finally:
-            for lib in libs:
-                lib.set_num_threads(1)
-
-    for lib in libs:
+    scipy_dir = os.path.dirname(os.path.dirname(scipy.__file__))
+    scipy_libs = [
+        lib
+        for lib in ThreadpoolController().select(user_api="blas").lib_controllers
+        if lib.filepath.startswith(
+            (os.path.join(scipy_dir, "scipy.libs"), os.path.dirname(scipy.__file__))
+        )
+        and lib.num_threads > 1
+    ]
+    threads = [lib.num_threads for lib in scipy_libs]
+    for lib in scipy_libs:
         lib.set_num_threads(1)
     try:
-        yield callers_threads
+        yield
     finally:
-        for lib, n in zip(libs, threads, strict=True):
+        for lib, n in zip(scipy_libs, threads, strict=True):
             lib.set_num_threads(n)
-
-
-@contextmanager
-def _no_change():
-    yield
 
 
 def minimize_lbfgs(net, X, Y, sample_weight, alpha, max_iter, max_fun, tol, callback):
@@ -390,18 +381,15 @@ def minimize_lbfgs(net, X, Y, sample_weight, alpha, max_iter, max_fun, tol, call
 
     def objective(theta):
         net.params[...] = theta
-        with callers_threads():
-            loss, grad = net.loss_and_gradient(X, Y, sample_weight, alpha)
+        loss, grad = net.loss_and_gradient(X, Y, sample_weight, alpha)
         # SciPy keeps the gradient it is given, and our buffer is reused.
         return loss, grad.astype(np.float64)
 
     def on_iteration(intermediate_result):
-        with callers_threads():
-            stop = callback(intermediate_result.x, float(intermediate_result.fun))
-        if stop:
+        if callback(intermediate_result.x, float(intermediate_result.fun)):
             raise StopIteration
 
-    with _blas_single_threaded_outside() as callers_threads:
+    with _scipy_blas_on_one_thread():
         result = scipy.optimize.minimize(
             objective,
             net.params.astype(np.float64),
@@ -562,6 +550,8 @@ class Trainer:
                     break
                 if epoch == self.max_iter and not self.run_to_max_iter:
                     result.reached_max_iter = True
+        if result.loss is not None:
+            result.unstable = result.loss > _UNSTABLE_GROWTH * max(lowest_loss, 1.0)
         if monitor.keep_best and monitor.best_params is not None:
             net.params[...] = monitor.best_params
         return result

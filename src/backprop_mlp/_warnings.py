@@ -12,10 +12,13 @@ __all__ = ["TrainingDivergedWarning", "warn"]
 
 
 class TrainingDivergedWarning(ConvergenceWarning):
-    """Training stopped because the loss or the weights stopped being finite.
+    """Training diverged, or ended far above the lowest loss it reached.
 
-    The model keeps the last weights that were finite; the message names the
-    likely cause (learning rate too high, features not scaled).
+    Divergence (a loss or weights that stop being finite, or explode) stops
+    training, and the model keeps the weights before that epoch. A run that
+    merely ends more than 10 times above its lowest loss is kept as it is.
+    Either way the message names the likely cause: a learning rate too high,
+    or features not scaled.
     """
 
 

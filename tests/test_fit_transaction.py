@@ -1,0 +1,331 @@
+"""A fit is a transaction: it validates before it changes anything, trains on
+objects of its own, and commits every fitted attribute at once.
+
+Each test reproduces one way the estimator used to end half-changed (refused
+refits, early-stopping state, kept optimizers, first-epoch divergence, class
+weights in partial_fit, threads, interrupts), with an oracle: the model as it
+was before the call, a model fitted another way that must be equal, or a
+closed form.
+"""
+
+import copy
+import threading
+import warnings
+
+import numpy as np
+import pytest
+from numpy.testing import assert_allclose, assert_array_equal
+from sklearn.base import clone
+from sklearn.datasets import make_blobs
+from sklearn.exceptions import ConvergenceWarning
+
+from backprop_mlp import BackpropMLPClassifier, TrainingDivergedWarning, check_gradients
+
+pytestmark = pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
+
+M = BackpropMLPClassifier
+
+
+@pytest.fixture(scope="module")
+def data():
+    return make_blobs(90, 4, centers=3, random_state=0)
+
+
+def _state(estimator):
+    """A deep copy of every fitted attribute, to compare with later."""
+    return copy.deepcopy(
+        {k: v for k, v in vars(estimator).items() if k.endswith("_") or k[0] == "_"}
+    )
+
+
+def _assert_same_state(estimator, state, X):
+    now = _state(estimator)
+    assert sorted(now) == sorted(state)
+    for W, W_before in zip(estimator.coefs_, state["coefs_"], strict=True):
+        assert_array_equal(W, W_before)
+    for name in ("n_iter_", "t_", "loss_", "loss_curve_", "classes_"):
+        assert_array_equal(now[name], state[name])
+    assert_array_equal(estimator.predict_proba(X), _proba(state, estimator, X))
+
+
+def _proba(state, estimator, X):
+    # The probabilities of the model as it was: the state set on a copy.
+    before = copy.copy(estimator)
+    before.__dict__.update(state)
+    return before.predict_proba(X)
+
+
+def _fitted(data, **params):
+    X, y = data
+    return M(max_iter=40, random_state=0, **params).fit(X, y)
+
+
+# ------------------------------------------------- 1, 2: refused refits
+
+
+@pytest.mark.parametrize(
+    "bad_call",
+    [
+        pytest.param(lambda m, X, y: m.fit(X, y, X_val=X[:, :3], y_val=y), id="X_val"),
+        pytest.param(
+            lambda m, X, y: m.fit(X, y, sample_weight=np.ones(len(y) + 1)),
+            id="sample_weight",
+        ),
+        pytest.param(
+            lambda m, X, y: m.fit(X, y, sample_weight=-np.ones(len(y))),
+            id="negative_weight",
+        ),
+        pytest.param(
+            lambda m, X, y: m.set_params(warm_start=True).fit(X[:, :3], y),
+            id="features_warm_start",
+        ),
+        pytest.param(
+            lambda m, X, y: m.set_params(warm_start=True).fit(X, np.where(y, y, 7)),
+            id="new_class_warm_start",
+        ),
+        pytest.param(
+            lambda m, X, y: m.set_params(warm_start=True).fit(X.astype(np.float32), y),
+            id="dtype_warm_start",
+        ),
+        pytest.param(
+            lambda m, X, y: m.set_params(warm_start=True, hidden_layer_sizes=(3,)).fit(
+                X, y
+            ),
+            id="layers_warm_start",
+        ),
+        pytest.param(
+            lambda m, X, y: m.partial_fit(X, np.where(y, y, 7)), id="pf_class"
+        ),
+        pytest.param(
+            lambda m, X, y: m.set_params(
+                validation_fraction=0.01, early_stopping=True
+            ).fit(X, y),
+            id="validation_fraction",
+        ),
+    ],
+)
+def test_a_refused_fit_leaves_the_model_as_it_was(data, bad_call):
+    X, y = data
+    m = _fitted(data, warm_start=False)
+    state = _state(m)
+    score = m.score(X, y)
+    with pytest.raises(ValueError):
+        bad_call(m, X, y)
+    _assert_same_state(m, state, X)
+    assert m.score(X, y) == score
+
+
+def test_a_callback_that_raises_leaves_the_model_as_it_was(data):
+    X, y = data
+    m = _fitted(data)
+    state = _state(m)
+
+    def boom(estimator, info):
+        if info["epoch"] == 3:
+            raise RuntimeError("boom")
+
+    with pytest.raises(RuntimeError, match="boom"):
+        m.set_params(callbacks=[boom]).fit(X, y)
+    _assert_same_state(m, state, X)
+
+
+def test_a_first_fit_that_raises_leaves_no_fitted_attribute(data):
+    X, y = data
+    m = M(max_iter=5)
+    with pytest.raises(ValueError):
+        m.fit(X, y, X_val=X[:, :3], y_val=y)
+    assert [k for k in vars(m) if k.endswith("_")] == []
+
+
+def test_callbacks_see_the_model_so_far_but_the_estimator_only_at_the_end(data):
+    X, y = data
+    m = _fitted(data)
+    before = m.predict_proba(X)
+    seen = []
+
+    def look(estimator, info):
+        seen.append((estimator is m, estimator.n_iter_, m.n_iter_))
+        assert_array_equal(m.predict_proba(X), before)  # not committed yet
+
+    m.set_params(callbacks=[look], max_iter=3).fit(X, y)
+    assert seen == [(False, 1, 40), (False, 2, 40), (False, 3, 40)]
+    assert m.n_iter_ == 3
+
+
+# ------------------------------------------------- 3: early-stopping state
+
+
+def test_warm_start_can_turn_early_stopping_off_and_on(data):
+    X, y = data
+    m = _fitted(data, warm_start=True, early_stopping=True)
+    assert m.best_loss_ is None
+    m.set_params(early_stopping=False, max_iter=5).fit(X, y)
+    # The monitor now watches the training loss, from this fit on.
+    assert m.best_loss_ == min(m.loss_curve_[-5:])
+    assert m.best_validation_score_ is None
+    m.set_params(early_stopping=True).fit(X, y)
+    assert m.best_loss_ is None
+    assert m.best_validation_score_ == max(m.validation_scores_)
+
+
+def test_partial_fit_after_an_early_stopping_fit(data):
+    X, y = data
+    m = _fitted(data, early_stopping=True)
+    with pytest.raises(ValueError, match="partial_fit does not support early_stop"):
+        m.partial_fit(X, y)
+    coefs = [W.copy() for W in m.coefs_]
+    # partial_fit continues the weights and the optimizer: the oracle is a
+    # warm-started one-epoch fit that keeps the optimizer's state.
+    oracle = clone(m).set_params(
+        warm_start=True, keep_optimizer_state=True, early_stopping=False, max_iter=1
+    )
+    oracle.__dict__.update(_state(m))
+    oracle.fit(X, y)
+    m.set_params(early_stopping=False).partial_fit(X, y)
+    assert m.n_iter_ == 1
+    assert not np.array_equal(m.coefs_[0], coefs[0])
+    assert_allclose(m.coefs_[0], oracle.coefs_[0], rtol=0, atol=1e-15)
+
+
+# --------------------------------------------------- 4: a kept optimizer
+
+
+def test_a_kept_optimizer_follows_a_changed_solver(data):
+    X, y = data
+    kept = _fitted(data, warm_start=True, keep_optimizer_state=True)
+    fresh = _fitted(data, warm_start=True, keep_optimizer_state=False)
+    stay = _fitted(data, warm_start=True, keep_optimizer_state=True)
+    kept.set_params(solver="sgd").fit(X, y)
+    fresh.set_params(solver="sgd").fit(X, y)
+    stay.fit(X, y)
+    # An Adam state cannot continue as SGD: a new SGD, as without keeping.
+    assert type(kept._optimizer).__name__ == "SGD"
+    for W, W_fresh, W_stay in zip(kept.coefs_, fresh.coefs_, stay.coefs_, strict=True):
+        assert_array_equal(W, W_fresh)
+        assert not np.array_equal(W, W_stay)
+
+
+def test_partial_fit_follows_a_changed_solver(data):
+    X, y = data
+    m = M(random_state=0).partial_fit(X, y, classes=[0, 1, 2])
+    m.set_params(solver="sgd").partial_fit(X, y)
+    assert type(m._optimizer).__name__ == "SGD"
+    assert m._optimizer.velocity.any()
+
+
+def test_a_changed_learning_rate_applies_to_a_kept_adam(data):
+    """One full-batch Adam step, in closed form, from the kept moments."""
+    X, y = data
+    m = M((6,), batch_size=len(y), shuffle=False, random_state=0)
+    m.partial_fit(X, y, classes=[0, 1, 2]).partial_fit(X, y)
+    before = copy.deepcopy(m._optimizer)
+    params = np.concatenate([W.ravel() for W in m.coefs_] + list(m.intercepts_))
+    check = check_gradients(m, X, y)
+    grad = np.concatenate(
+        [layer.backprop_weights.ravel() for layer in check.layers]
+        + [layer.backprop_biases for layer in check.layers]
+    )
+    lr, b1, b2, eps = 0.05, 0.9, 0.999, 1e-8
+    t = before.t + 1
+    m1 = b1 * before.m + (1 - b1) * grad
+    v1 = b2 * before.v + (1 - b2) * grad**2
+    lr_t = lr * np.sqrt(1 - b2**t) / (1 - b1**t)
+    expected = params - lr_t * m1 / (np.sqrt(v1) + eps)
+
+    m.set_params(learning_rate_init=lr).partial_fit(X, y)
+    after = np.concatenate([W.ravel() for W in m.coefs_] + list(m.intercepts_))
+    assert m._optimizer.t == t
+    assert m._optimizer.learning_rate == lr
+    assert_allclose(after, expected, rtol=1e-12, atol=1e-15)
+
+
+# ------------------------------------------------- 5: first-epoch divergence
+
+
+def test_a_first_epoch_divergence_keeps_the_initial_weights_and_their_loss(data):
+    X, y = data
+    params = dict(solver="sgd", learning_rate_init=1e30, random_state=0)
+    with pytest.warns(TrainingDivergedWarning, match="epoch 1"):
+        m = M(**params).fit(X, y)
+    start = check_gradients(params, X, y, n_entries=1)  # J at the initial weights
+    assert m.n_iter_ == 0
+    assert m.loss_ == pytest.approx(start.loss, rel=1e-12)
+    assert m.loss_curve_ == []
+    assert np.isfinite(m.predict_proba(X)).all()
+
+
+# ------------------------------------------- 6: class weights in partial_fit
+
+
+def test_class_weight_dict_in_partial_fit_on_a_batch_missing_a_class(data):
+    X, y = data
+    weights = {0: 5.0, 2: 1.0}
+    batch = y != 2
+    m = M((5,), class_weight=weights, random_state=0)
+    oracle = M((5,), random_state=0)
+    m.partial_fit(X[batch], y[batch], classes=[0, 1, 2])
+    oracle.partial_fit(
+        X[batch],
+        y[batch],
+        classes=[0, 1, 2],
+        sample_weight=np.array([weights.get(c, 1.0) for c in y[batch]]),
+    )
+    for W, W_oracle in zip(m.coefs_, oracle.coefs_, strict=True):
+        assert_array_equal(W, W_oracle)
+
+
+def test_class_weight_with_an_unknown_label_is_refused(data):
+    X, y = data
+    with pytest.raises(ValueError, match=r"class_weight has labels \[5\]"):
+        M(class_weight={5: 2.0}).partial_fit(X, y, classes=[0, 1, 2])
+
+
+# --------------------------------------------------------------- 7: threads
+
+
+def test_two_threads_fitting_one_instance_leave_one_fit(data):
+    X, y = data
+    X6 = np.hstack([X, X[:, :2] ** 2])
+    m = M((16,), max_iter=20, random_state=0)
+    oracles = {4: clone(m).fit(X, y), 6: clone(m).fit(X6, y)}
+    for _ in range(5):
+        barrier = threading.Barrier(2)
+
+        def fit(features, barrier=barrier):
+            barrier.wait()
+            m.fit(features, y)
+
+        threads = [threading.Thread(target=fit, args=(A,)) for A in (X, X6)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+        oracle = oracles[m.n_features_in_]
+        assert m.coefs_[0].shape == (m.n_features_in_, 16)
+        for W, W_oracle in zip(m.coefs_, oracle.coefs_, strict=True):
+            assert_array_equal(W, W_oracle)
+        assert m.loss_curve_ == oracle.loss_curve_
+
+
+# -------------------------------------------------------- KeyboardInterrupt
+
+
+@pytest.mark.parametrize("solver", ["adam", "lbfgs"])
+def test_keyboard_interrupt_keeps_what_was_learned_and_says_so(data, solver):
+    X, y = data
+
+    def interrupt(estimator, info):
+        if info["epoch"] == 3:
+            raise KeyboardInterrupt
+
+    m = M((5,), solver=solver, max_iter=50, random_state=0, callbacks=[interrupt])
+    with pytest.warns(UserWarning, match="interrupted by user"):
+        m.fit(X, y)
+    oracle = M((5,), solver=solver, max_iter=3, random_state=0)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        oracle.fit(X, y)
+    # Interrupted after epoch 3's callback: the model of a 3-epoch fit.
+    assert m.loss_curve_ == oracle.loss_curve_
+    for W, W_oracle in zip(m.coefs_, oracle.coefs_, strict=True):
+        assert_allclose(W, W_oracle, rtol=0, atol=1e-15)

@@ -1,0 +1,232 @@
+"""ONNX export: onnxruntime on the exported graph against predict_proba.
+
+The oracle is the estimator itself: the graph's probabilities must equal
+``predict_proba`` to 1e-5 in float32 and 1e-10 in float64, and its labels
+``predict`` wherever the decision is not a tie at that precision, for every
+activation, every target type and label type, and every zipmap option.
+"""
+
+import warnings
+
+import numpy as np
+import pytest
+from sklearn.base import BaseEstimator, RegressorMixin
+from sklearn.datasets import make_classification
+from sklearn.neural_network import MLPRegressor
+from sklearn.pipeline import make_pipeline
+from sklearn.preprocessing import StandardScaler
+
+ort = pytest.importorskip("onnxruntime")
+skl2onnx = pytest.importorskip("skl2onnx")
+bmlp_onnx = pytest.importorskip("backprop_mlp.onnx")
+
+from backprop_mlp import BackpropMLPClassifier  # noqa: E402
+from backprop_mlp._activations import ACTIVATIONS  # noqa: E402
+
+TOLERANCE = {np.float32: 1e-5, np.float64: 1e-10}
+
+
+def _data(n_classes=3):
+    X, y = make_classification(
+        120,
+        5,
+        n_informative=4,
+        n_redundant=0,
+        n_classes=n_classes,
+        n_clusters_per_class=1,
+        random_state=0,
+    )
+    # A far-out copy drives every activation into its saturated or
+    # overflow-prone range (softplus, elu and gelu of |z| in the hundreds).
+    return np.vstack([X, 40 * X[:20]]), y
+
+
+def _targets(kind, y):
+    return {
+        "binary": y % 2,
+        "multiclass": y,
+        "multiclass-str": np.array(["ant", "bee", "cat"])[y],
+        "multilabel": np.column_stack([y == 0, y == 1, y != 2]).astype(int),
+    }[kind]
+
+
+def _fit(y, **params):
+    X, _ = _data()
+    params = {"hidden_layer_sizes": (6, 5), "max_iter": 20, "random_state": 0, **params}
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # ConvergenceWarning: few epochs
+        return make_pipeline(StandardScaler(), BackpropMLPClassifier(**params)).fit(
+            X[: len(y)], y
+        )
+
+
+def _run(model, X, dtype, **kwargs):
+    onx = skl2onnx.to_onnx(model, X[:1].astype(dtype), **kwargs)
+    session = ort.InferenceSession(
+        onx.SerializeToString(), providers=["CPUExecutionProvider"]
+    )
+    outputs = session.run(None, {session.get_inputs()[0].name: X.astype(dtype)})
+    return onx, outputs
+
+
+def _assert_labels_agree_off_ties(labels, model, X, tolerance):
+    proba = model.predict_proba(X)
+    expected = model.predict(X)
+    if expected.ndim == 2:  # multilabel: each label decided at one half
+        clear = np.abs(proba - 0.5) > tolerance
+        np.testing.assert_array_equal(labels[clear], expected[clear])
+        return
+    top2 = np.sort(proba, axis=1)[:, -2:] if proba.shape[1] > 1 else proba
+    clear = np.ptp(top2, axis=1) > tolerance if proba.shape[1] > 1 else slice(None)
+    np.testing.assert_array_equal(labels[clear], expected[clear])
+
+
+def _assert_parity(model, X, dtype, **kwargs):
+    onx, (labels, proba) = _run(model, X, dtype, options={"zipmap": False}, **kwargs)
+    np.testing.assert_allclose(
+        proba, model.predict_proba(X), rtol=0, atol=TOLERANCE[dtype]
+    )
+    assert proba.dtype == dtype
+    _assert_labels_agree_off_ties(labels, model, X, TOLERANCE[dtype])
+    return onx
+
+
+@pytest.mark.parametrize(
+    "target", ["binary", "multiclass", "multiclass-str", "multilabel"]
+)
+@pytest.mark.parametrize("activation", sorted(ACTIVATIONS))
+def test_pipeline_matches_predict_proba(activation, target):
+    X, y = _data()
+    model = _fit(_targets(target, y), activation=activation)
+    for dtype in (np.float32, np.float64):
+        _assert_parity(model, X, dtype)
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_per_layer_activations(dtype):
+    X, y = _data()
+    names = sorted(ACTIVATIONS)
+    model = _fit(y, hidden_layer_sizes=(4,) * len(names), activation=names)
+    _assert_parity(model, X, dtype)
+
+
+LABEL_KINDS = {
+    "one-class": np.zeros_like,
+    "bool": lambda y: y == 1,
+    "float": lambda y: y.astype(float),
+    "negative-int": lambda y: 10 * y - 5,
+    "str-binary": lambda y: np.array(["no", "yes"])[y % 2],
+}
+
+
+@pytest.mark.parametrize("kind", LABEL_KINDS)
+def test_every_label_type(kind):
+    X, y = _data()
+    _assert_parity(_fit(LABEL_KINDS[kind](y)), X, np.float32)
+
+
+@pytest.mark.parametrize("target", ["binary", "multiclass-str", "multilabel"])
+def test_zipmap_maps_each_class_to_its_probability(target):
+    X, y = _data()
+    model = _fit(_targets(target, y))
+    classes = model[-1].classes_
+    _, (_, maps) = _run(model, X, np.float32)
+    expected = model.predict_proba(X)
+    assert [sorted(m) for m in maps] == [sorted(classes.tolist())] * len(X)
+    got = np.array([[m[c] for c in classes.tolist()] for m in maps])
+    np.testing.assert_allclose(got, expected, atol=1e-5)
+
+    _, (_, *columns) = _run(model, X, np.float32, options={"zipmap": "columns"})
+    np.testing.assert_allclose(np.column_stack(columns), expected, atol=1e-5)
+
+
+def test_nocl_and_output_class_labels_options():
+    X, y = _data()
+    model = _fit(_targets("multiclass-str", y))
+    classes = model[-1].classes_
+    # nocl: labels are indices into classes_.
+    _, (indices, _) = _run(
+        model, X, np.float32, options={"zipmap": False, "nocl": True}
+    )
+    _assert_labels_agree_off_ties(classes[indices], model, X, 1e-5)
+    options = {"zipmap": False, "output_class_labels": True}
+    _, (labels, proba, class_labels) = _run(model, X, np.float32, options=options)
+    np.testing.assert_array_equal(class_labels, classes)
+    _assert_labels_agree_off_ties(labels, model, X, 1e-5)
+    np.testing.assert_allclose(proba, model.predict_proba(X), atol=1e-5)
+
+
+def test_gelu_below_opset_20_uses_its_formula():
+    X, y = _data()
+    model = _fit(y, activation="gelu")
+    ops = {n.op_type for n in _assert_parity(model, X, np.float32).graph.node}
+    assert "Gelu" in ops
+    old = _assert_parity(model, X, np.float32, target_opset=18)
+    assert "Gelu" not in {n.op_type for n in old.graph.node}
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_native_operators_where_exact(dtype):
+    # float32 graphs use ONNX's own operators; float64 ones the formulas
+    # whose kernels onnxruntime has in double precision.
+    X, y = _data()
+    names = ["leaky_relu", "elu", "softplus", "gelu", "swish"]
+    model = _fit(y, hidden_layer_sizes=(4,) * len(names), activation=names)
+    ops = {n.op_type for n in _assert_parity(model, X, dtype).graph.node}
+    native = {"LeakyRelu", "Elu", "Softplus", "Gelu"}
+    assert native <= ops if dtype == np.float32 else not native & ops
+
+
+# ------------------------------------------------------------- regressor
+
+
+class _Regressor(RegressorMixin, BaseEstimator):
+    """Stands in for the coming BackpropMLPRegressor: its public attributes."""
+
+    def __init__(self, activation="relu"):
+        self.activation = activation
+
+    def fit(self, X, y):  # its weights are copied in instead
+        return self
+
+
+bmlp_onnx_registered = False
+
+
+def _register_stand_in():
+    global bmlp_onnx_registered
+    if not bmlp_onnx_registered:
+        skl2onnx.update_registered_converter(
+            _Regressor,
+            "BackpropMLPRegressorStandIn",
+            bmlp_onnx.calculate_regressor_output_shapes,
+            bmlp_onnx.convert_regressor,
+        )
+        bmlp_onnx_registered = True
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("out_activation", ["identity", "exp"])
+@pytest.mark.parametrize("activation", ["tanh", "relu"])
+def test_regressor_converter_matches_mlp_regressor(activation, out_activation, dtype):
+    _register_stand_in()
+    X, _ = _data()
+    rng = np.random.default_rng(0)
+    Y = np.column_stack([X @ rng.standard_normal(5), X[:, 0] ** 2]) / 10
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        oracle = MLPRegressor(
+            hidden_layer_sizes=(6,), activation=activation, max_iter=50, random_state=0
+        )
+        oracle.fit(X, Y)
+    regressor = _Regressor(activation)
+    for name in ("coefs_", "intercepts_", "n_outputs_", "n_layers_", "n_features_in_"):
+        setattr(regressor, name, getattr(oracle, name))
+    regressor.out_activation_ = out_activation
+    expected = oracle.predict(X)
+    if out_activation == "exp":
+        expected = np.exp(expected)
+    _, (got,) = _run(regressor, X, dtype)
+    assert got.shape == (len(X), 2)
+    tol = TOLERANCE[dtype]
+    np.testing.assert_allclose(got, expected, rtol=tol, atol=tol)

@@ -1,0 +1,320 @@
+"""Saving and loading: pickle and skops round trips, version stamp, tamper checks.
+
+Every round trip is checked against the model that was saved: the loaded one
+must give exactly the same probabilities and, for a kept optimizer state,
+continue training to exactly the same weights.
+"""
+
+import copy
+import pickle
+import subprocess
+import sys
+import warnings
+
+import numpy as np
+import pytest
+from sklearn.datasets import make_classification
+from sklearn.pipeline import make_pipeline
+from sklearn.preprocessing import StandardScaler
+
+import backprop_mlp
+from backprop_mlp import (
+    BackpropMLPClassifier,
+    InconsistentVersionWarning,
+    ProgressBar,
+    _persistence,
+)
+
+
+def _pickle_round_trip(model):
+    return pickle.loads(pickle.dumps(model))
+
+
+def _skops_round_trip(model):
+    sio = pytest.importorskip("skops.io")
+    data = sio.dumps(model)
+    return sio.loads(data, trusted=sio.get_untrusted_types(data=data))
+
+
+ROUND_TRIPS = {"pickle": _pickle_round_trip, "skops": _skops_round_trip}
+
+# Every solver and every feature whose state a saved model must carry.
+CONFIGS = {
+    "lbfgs": dict(solver="lbfgs"),
+    "sgd": dict(solver="sgd", learning_rate="adaptive"),
+    "adam-features": dict(
+        hidden_layer_sizes=(5, 4),
+        activation=["gelu", "swish"],
+        dropout=[0.2, 0.1],
+        class_weight="balanced",
+        early_stopping=True,
+        early_stopping_metric="loss",
+    ),
+    "kept-optimizer": dict(warm_start=True, keep_optimizer_state=True),
+    "progress-bar": dict(callbacks=[ProgressBar(min_interval=1e9)]),
+}
+
+
+def _data(n_classes=3, n_samples=80):
+    X, y = make_classification(
+        n_samples,
+        6,
+        n_informative=4,
+        n_classes=n_classes,
+        n_clusters_per_class=1,
+        random_state=0,
+    )
+    return X, y
+
+
+def _fit(n_classes=3, **params):
+    X, y = _data(n_classes)
+    params = {"hidden_layer_sizes": (5,), "max_iter": 8, "random_state": 0, **params}
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # ConvergenceWarning: few epochs
+        return BackpropMLPClassifier(**params).fit(X, y), X, y
+
+
+@pytest.mark.parametrize("how", ROUND_TRIPS)
+@pytest.mark.parametrize("config", CONFIGS)
+@pytest.mark.parametrize("in_pipeline", [False, True], ids=["alone", "pipeline"])
+def test_round_trip_predicts_identically(how, config, in_pipeline):
+    clf, X, _ = _fit(**CONFIGS[config])
+    model = make_pipeline(StandardScaler().fit(X), clf) if in_pipeline else clf
+    loaded = ROUND_TRIPS[how](model)
+    assert type(loaded) is type(model)
+    np.testing.assert_array_equal(loaded.predict_proba(X), model.predict_proba(X))
+    np.testing.assert_array_equal(loaded.predict(X), model.predict(X))
+    assert loaded.get_params().keys() == model.get_params().keys()
+
+
+@pytest.mark.parametrize("how", ROUND_TRIPS)
+@pytest.mark.parametrize("solver", ["sgd", "adam"])
+def test_loaded_optimizer_state_continues_training_identically(how, solver):
+    # The oracle is the original model trained on: velocities, moments, step
+    # count and rate all have to survive the trip for the weights to agree.
+    clf, X, y = _fit(solver=solver, warm_start=True, keep_optimizer_state=True)
+    loaded = ROUND_TRIPS[how](clf)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        clf.fit(X, y)
+        loaded.fit(X, y)
+    for W_loaded, W in zip(loaded.coefs_, clf.coefs_, strict=True):
+        np.testing.assert_array_equal(W_loaded, W)
+    assert loaded._optimizer.dtype == np.float64
+
+
+@pytest.mark.parametrize("config", CONFIGS)
+def test_skops_untrusted_types_are_only_ours(config):
+    sio = pytest.importorskip("skops.io")
+    clf, X, _ = _fit(**CONFIGS[config])
+    pipe = make_pipeline(StandardScaler().fit(X), clf)
+    untrusted = sio.get_untrusted_types(data=sio.dumps(pipe))
+    assert untrusted, "our estimator itself is not a type skops trusts"
+    assert all(name.startswith("backprop_mlp.") for name in untrusted), untrusted
+
+
+def test_float32_model_round_trips_through_skops():
+    sio = pytest.importorskip("skops.io")
+    X, y = _data()
+    clf = BackpropMLPClassifier(
+        hidden_layer_sizes=(4,), max_iter=3, random_state=0, solver="sgd"
+    )
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        clf.fit(X.astype(np.float32), y)
+    data = sio.dumps(clf)
+    assert all(
+        n.startswith("backprop_mlp.") for n in sio.get_untrusted_types(data=data)
+    )
+    loaded = sio.loads(data, trusted=sio.get_untrusted_types(data=data))
+    assert loaded._optimizer.dtype == np.float32
+    np.testing.assert_array_equal(loaded.predict_proba(X), clf.predict_proba(X))
+
+
+# ------------------------------------------------------------ version stamp
+
+
+@pytest.mark.parametrize("how", ROUND_TRIPS)
+@pytest.mark.parametrize("fitted", [True, False], ids=["fitted", "unfitted"])
+def test_other_version_warns_with_both_versions(how, fitted, monkeypatch):
+    model = _fit()[0] if fitted else BackpropMLPClassifier()
+    monkeypatch.setattr(_persistence, "__version__", "0.0.7")
+    if how == "pickle":
+        data = pickle.dumps(model)
+        monkeypatch.undo()
+        load = pickle.loads
+    else:
+        sio = pytest.importorskip("skops.io")
+        data = sio.dumps(model)
+        monkeypatch.undo()
+
+        def load(data):
+            return sio.loads(data, trusted=sio.get_untrusted_types(data=data))
+
+    with pytest.warns(InconsistentVersionWarning) as record:
+        loaded = load(data)
+    (warning,) = [w.message for w in record]
+    assert warning.original_version == "0.0.7"
+    assert warning.current_version == backprop_mlp.__version__
+    assert "0.0.7" in str(warning) and backprop_mlp.__version__ in str(warning)
+    assert "_backprop_mlp_version" not in vars(loaded)
+
+
+@pytest.mark.parametrize("how", ROUND_TRIPS)
+def test_same_version_loads_silently_and_state_is_stamped(how):
+    clf = _fit()[0]
+    assert clf.__getstate__()["_backprop_mlp_version"] == backprop_mlp.__version__
+    assert "_backprop_mlp_version" not in vars(clf)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        ROUND_TRIPS[how](clf)
+
+
+def test_unstamped_state_warns_as_unknown_version():
+    clf = _fit()[0]
+    state = clf.__getstate__()
+    del state["_backprop_mlp_version"]
+    with pytest.warns(InconsistentVersionWarning, match="version unknown"):
+        BackpropMLPClassifier.__new__(BackpropMLPClassifier).__setstate__(state)
+
+
+# ------------------------------------------------------------- tampering
+
+
+def _wrong_shape_weights(clf):
+    clf.coefs_[1] = clf.coefs_[1][:-1]
+
+
+def _wrong_shape_biases(clf):
+    clf.intercepts_[0] = np.append(clf.intercepts_[0], 0.0)
+
+
+def _transposed_weights(clf):
+    clf.coefs_[1] = np.ascontiguousarray(clf.coefs_[1].T)
+
+
+def _missing_layer(clf):
+    del clf.coefs_[-1], clf.intercepts_[-1]
+
+
+def _nan_weight(clf):
+    clf.coefs_[0][0, 0] = np.nan
+
+
+def _inf_bias(clf):
+    clf.intercepts_[1][0] = np.inf
+
+
+def _integer_weights(clf):
+    clf.coefs_[0] = clf.coefs_[0].astype(np.int64)
+
+
+def _unknown_activation(clf):
+    clf.activation = "sine"
+
+
+def _unknown_activation_in_list(clf):
+    clf.activation = ["relu", "sine"]
+
+
+def _too_few_activations(clf):
+    clf.activation = ["relu"]
+
+
+def _unknown_output_activation(clf):
+    clf.out_activation_ = "relu"
+
+
+def _too_few_classes(clf):
+    clf.classes_ = clf.classes_[:2]
+
+
+def _too_many_classes(clf):
+    clf.classes_ = np.arange(5)
+
+
+def _wrong_n_outputs(clf):
+    clf.n_outputs_ = 4
+
+
+def _wrong_n_features(clf):
+    clf.n_features_in_ = 7
+
+
+TAMPERINGS = {
+    f.__name__.lstrip("_"): f
+    for f in [
+        _wrong_shape_weights,
+        _wrong_shape_biases,
+        _transposed_weights,
+        _missing_layer,
+        _nan_weight,
+        _inf_bias,
+        _integer_weights,
+        _unknown_activation,
+        _unknown_activation_in_list,
+        _too_few_activations,
+        _unknown_output_activation,
+        _too_few_classes,
+        _too_many_classes,
+        _wrong_n_outputs,
+        _wrong_n_features,
+    ]
+}
+
+
+@pytest.mark.parametrize("how", ROUND_TRIPS)
+@pytest.mark.parametrize("tamper", TAMPERINGS)
+def test_tampered_model_is_refused_at_load(how, tamper):
+    clf, X, _ = _fit(hidden_layer_sizes=(5, 4), activation="relu")
+    # The tampered attribute breaks predict today: the check must come first.
+    broken = copy.copy(clf)
+    TAMPERINGS[tamper](broken)
+    with pytest.raises(ValueError, match="Refusing to load this BackpropMLPClassifier"):
+        ROUND_TRIPS[how](broken)
+    with pytest.raises(ValueError, match="Refusing to load"):
+        ROUND_TRIPS[how](make_pipeline(StandardScaler().fit(X), broken))
+
+
+@pytest.mark.parametrize(
+    "n_classes, multilabel",
+    [(1, False), (2, False), (3, False), (3, True)],
+    ids=["one-class", "binary", "multiclass", "multilabel"],
+)
+def test_consistent_targets_of_every_type_load(n_classes, multilabel):
+    X, y = _data(max(n_classes, 2))
+    if multilabel:
+        y = np.column_stack([y == 0, y == 1, y != 1]).astype(int)
+    elif n_classes == 1:
+        y = np.zeros_like(y)
+    clf = BackpropMLPClassifier(hidden_layer_sizes=(3,), max_iter=2, random_state=0)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        clf.fit(X, y)
+    loaded = _pickle_round_trip(clf)
+    np.testing.assert_array_equal(loaded.predict_proba(X), clf.predict_proba(X))
+
+
+def test_binary_classes_must_fit_one_output_unit():
+    clf = _fit(n_classes=2)[0]
+    clf.n_outputs_ = 2
+    clf.coefs_[-1] = np.column_stack([clf.coefs_[-1]] * 2)
+    clf.intercepts_[-1] = np.tile(clf.intercepts_[-1], 2)
+    clf.out_activation_ = "softmax"
+    with pytest.raises(ValueError, match="2 classes_ do not fit 2 output"):
+        _pickle_round_trip(clf)
+
+
+def test_core_imports_no_optional_dependency():
+    # skops, skl2onnx, onnx and onnxruntime are extras: the core must load
+    # without them, so it must not import them.
+    code = (
+        "import sys, backprop_mlp; "
+        "print(sorted(m for m in ('skops', 'skl2onnx', 'onnx', 'onnxruntime') "
+        "if m in sys.modules))"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True
+    )
+    assert result.stdout.strip() == "[]"
