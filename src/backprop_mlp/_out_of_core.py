@@ -153,13 +153,15 @@ def fit_blocks(estimator, blocks, *, classes=None, X_val=None, y_val=None):
     >>> y = (X[:, 0] + X[:, 1] > 0).astype(int)
     >>> source = BlockSource.from_arrays(X[:900], y[:900], block_size=300)
     >>> clf = BackpropMLPClassifier(
-    ...     hidden_layer_sizes=(8,), max_iter=20, early_stopping=True,
-    ...     random_state=0,
+    ...     hidden_layer_sizes=(8,), learning_rate_init=0.01, max_iter=100,
+    ...     early_stopping=True, random_state=0,
     ... )
     >>> clf = fit_blocks(clf, source, classes=[0, 1], X_val=X[900:], y_val=y[900:])
+    >>> clf.n_iter_ < 100  # stopped early, with the best weights restored
+    True
     >>> len(clf.loss_curve_) == len(clf.validation_scores_) == clf.n_iter_
     True
-    >>> clf.score(X[900:], y[900:]) > 0.9
+    >>> clf.score(X[900:], y[900:]) == clf.best_validation_score_ > 0.95
     True
     """
     if not isinstance(estimator, BaseBackpropMLP):
