@@ -111,14 +111,15 @@ print(
 # When to use which, and what it costs
 # ------------------------------------
 # - **Many fits, each in memory** (grid and randomized searches,
-#   cross-validation): the dask backend, on as many workers as there are
-#   fits to run. On a 2-core machine a LocalCluster costs about 5 s to start
-#   and a little per task; the search itself ran as fast as with joblib's own
-#   processes (``benchmarks/search.py``).
+#   cross-validation): the dask backend, on a cluster of more cores than
+#   one machine has. On one machine it buys nothing: the search of
+#   ``benchmarks/search.py`` (12 candidates x 5 folds on the digits) took
+#   1.2-1.4 times as long on a 2-worker LocalCluster as with joblib's own
+#   processes, plus 4-16 s to start the cluster; the scores were the same.
 # - **One fit on data larger than memory**: ``fit_blocks``. The resident
 #   memory is that of one block plus the model: 164 MiB for 200,000 rows and
 #   177 MiB for 2,000,000 rows of 100 float32 features, where an in-memory
-#   fit of the latter needed 1,169 MiB; throughput stayed that of the
+#   fit of the latter needed 1,168 MiB; throughput stayed that of the
 #   in-memory fit (``benchmarks/out_of_core.py``, figures in
 #   ``benchmarks/README.md``).
 # - **Both**: search on a sample that fits in memory, then train the chosen
