@@ -460,3 +460,26 @@ def test_copy_on_write_memmap_keeps_its_changes(tmp_path):
     blocks = [source.load(i)[0] for i in range(len(source))]
     np.testing.assert_array_equal(np.concatenate(blocks), X)
     np.testing.assert_array_equal(X_r, X)
+
+
+def test_sklearn_callbacks_see_epochs_and_can_stop(data):
+    """scikit-learn's callback API (>= 1.9) reports fit_blocks as it does fit:
+    one fit task, one subtask per epoch, and an epoch hook can stop it."""
+    pytest.importorskip("sklearn.callback")
+    from test_callbacks import RecordingCallback
+
+    recorder = RecordingCallback(stop_after=2)
+    clf = BackpropMLPClassifier(hidden_layer_sizes=(4,), max_iter=9, random_state=0)
+    clf.set_callbacks(recorder)
+    fit_blocks(
+        clf, BlockSource.from_arrays(data["X"], data["y"], BLOCK), classes=CLASSES
+    )
+    assert clf.n_iter_ == 3
+    (root,) = [ctx for ctx in recorder.tasks("begin") if ctx.parent is None]
+    assert root.task_name == "fit" and root.max_subtasks == 9
+    epochs = [ctx for ctx in recorder.tasks("begin") if ctx.parent is root]
+    assert [ctx.task_id for ctx in epochs] == [0, 1, 2]
+    assert [event for event, _, _ in recorder.events][-1] == "teardown"
+    assert sorted(map(id, recorder.tasks("end"))) == sorted(
+        map(id, recorder.tasks("begin"))
+    )
