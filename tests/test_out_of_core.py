@@ -241,6 +241,29 @@ def test_shuffled_epochs_visit_every_row_once_in_block_order():
     assert not np.array_equal(epochs[0][1], epochs[1][1])
 
 
+def test_reads_at_most_one_block_ahead():
+    """The next block loads while one trains: never more than two at once."""
+    n_rows = [30] * 6
+    blocks = _RecordingBlocks(n_rows)
+    loads = []
+    load = blocks.load
+    blocks.load = lambda i: loads.append(i) or load(i)
+
+    def encode(X, y, sw):
+        return y[:, None], sw
+
+    loader = BlockLoader(blocks, encode, n_rows, 10, False, None)
+    seen = []
+    for X, _, _ in loader.batches():
+        block = int(X[0, 0]) // 30
+        if not seen or seen[-1] != block:
+            seen.append(block)
+            # Block k is being trained on: loads started are k+1, or k+2
+            # with the next one under way, never more.
+            assert block + 1 <= len(loads) <= block + 2
+    assert seen == loads == list(range(6))
+
+
 def test_shuffled_training_learns(data):
     clf = BackpropMLPClassifier(hidden_layer_sizes=(16,), max_iter=60, random_state=0)
     ours = fit_blocks(

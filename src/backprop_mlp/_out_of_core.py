@@ -10,6 +10,7 @@ it behaves as in memory.
 """
 
 import copy
+from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
 from sklearn.base import _fit_context, is_classifier
@@ -24,7 +25,7 @@ __all__ = ["BlockLoader", "fit_blocks"]
 
 
 class BlockLoader:
-    """Hands out mini-batches block by block; one block is in memory at a time.
+    """Hands out mini-batches block by block, reading the next block meanwhile.
 
     The batch source of the trainer for data that do not fit in memory: the
     counterpart of :class:`~backprop_mlp._training.BatchLoader`, which it
@@ -33,6 +34,10 @@ class BlockLoader:
     random order; batches never span two blocks. Without it, the batches are
     those of an in-memory fit on the blocks stacked, when every block but the
     last holds a whole number of batches.
+
+    While the trainer works on one block, a thread loads, checks and encodes
+    the next, so that reading (from disk, or a dask computation) overlaps
+    training; at most two blocks are in memory.
 
     Parameters
     ----------
@@ -73,22 +78,34 @@ class BlockLoader:
         """
         if order is not None:
             raise ValueError("A BlockLoader orders its batches itself.")
-        block_order = range(len(self.n_rows))
+        block_order = list(range(len(self.n_rows)))
         if self.shuffle:
-            block_order = self.rng.permutation(len(self.n_rows))
-        for i in block_order:
-            X, y, sw = self.blocks.load(i)
-            if len(X) != self.n_rows[i]:
-                raise ValueError(
-                    f"Block {i} of the source has {len(X)} rows, but the source "
-                    f"declared {self.n_rows[i]}."
-                )
-            try:
-                Y, sw = self.encode(X, y, sw)
-            except ValueError as exc:
-                raise ValueError(f"Block {i} of the source: {exc}") from None
-            rows = self.rng.permutation(len(X)) if self.shuffle else None
-            yield from BatchLoader(X, Y, sw, rows, self.batch_size).batches()
+            block_order = list(self.rng.permutation(len(self.n_rows)))
+        # numpy's reads and BLAS release the GIL: the load of the next block
+        # runs while this one trains. The orders are drawn here, in sequence.
+        with ThreadPoolExecutor(max_workers=1) as reader:
+            pending = reader.submit(self._load, block_order[0])
+            for k in range(len(block_order)):
+                X, Y, sw = pending.result()
+                if k + 1 < len(block_order):
+                    pending = reader.submit(self._load, block_order[k + 1])
+                rows = self.rng.permutation(len(X)) if self.shuffle else None
+                yield from BatchLoader(X, Y, sw, rows, self.batch_size).batches()
+                del X, Y, sw  # only the block being read stays
+
+    def _load(self, i):
+        """Block ``i`` checked and encoded: ``(X, Y, sample_weight)``."""
+        X, y, sw = self.blocks.load(i)
+        if len(X) != self.n_rows[i]:
+            raise ValueError(
+                f"Block {i} of the source has {len(X)} rows, but the source "
+                f"declared {self.n_rows[i]}."
+            )
+        try:
+            Y, sw = self.encode(X, y, sw)
+        except ValueError as exc:
+            raise ValueError(f"Block {i} of the source: {exc}") from None
+        return X, Y, sw
 
 
 def fit_blocks(estimator, blocks, *, classes=None, X_val=None, y_val=None):
