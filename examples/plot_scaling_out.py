@@ -7,9 +7,10 @@ Two things outgrow one machine. A grid search is many small fits: joblib's
 results of a serial run. A single fit on data larger than memory is one long
 pass after another over blocks of rows: :func:`~backprop_mlp.fit_blocks`
 trains on a :class:`~backprop_mlp.BlockSource` (here a folder of ``.npy``
-files) for many epochs, with a validation set and early stopping, holding one
-block in memory at a time. Both need ``pip install "backprop-mlp[dask]"``
-(the out-of-core part needs Dask only for dask arrays).
+files) for many epochs, with a validation set and early stopping, holding in
+memory only the block it trains on and the next, read meanwhile. Both need
+``pip install "backprop-mlp[dask]"`` (the out-of-core part needs Dask only
+for dask arrays).
 """
 
 # %%
@@ -117,7 +118,7 @@ print(
 #   1.2-1.4 times as long on a 2-worker LocalCluster as with joblib's own
 #   processes, plus 4-16 s to start the cluster; the scores were the same.
 # - **One fit on data larger than memory**: ``fit_blocks``. The resident
-#   memory is that of one block plus the model: 164 MiB for 200,000 rows and
+#   memory is that of two blocks plus the model: 164 MiB for 200,000 rows and
 #   177 MiB for 2,000,000 rows of 100 float32 features, where an in-memory
 #   fit of the latter needed 1,168 MiB; throughput stayed that of the
 #   in-memory fit (``benchmarks/out_of_core.py``, figures in

@@ -9,7 +9,7 @@ back-propagation and parameter updates are written from scratch in
 Around it: :func:`check_gradients` verifies back-propagation against finite
 differences, :class:`LossCurveDisplay` plots the training curves, and
 :class:`ProgressBar` shows training progress live. :func:`fit_blocks` trains
-on a :class:`BlockSource`: data larger than memory, one block at a time.
+on a :class:`BlockSource`: data larger than memory, block by block.
 """
 
 from ._blocks import BlockSource

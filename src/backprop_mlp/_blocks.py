@@ -2,7 +2,7 @@
 
 A :class:`BlockSource` stands for data too large for memory: a dask array,
 a folder of ``.npy`` files, a numpy memmap, or any list of functions that
-each load one block. Training holds one block in memory at a time; each block
+each load one block. Training holds two blocks in memory at most; each block
 is checked as it is loaded, and a bad one stops training with an error that
 names it.
 """

@@ -111,8 +111,9 @@ class BlockLoader:
 def fit_blocks(estimator, blocks, *, classes=None, X_val=None, y_val=None):
     """Train an estimator for ``max_iter`` epochs on data that do not fit in memory.
 
-    ``fit`` for a :class:`BlockSource`: one block of rows is in memory at a
-    time, and every epoch passes over all of them. Each epoch visits the
+    ``fit`` for a :class:`BlockSource`: the block of rows being trained on
+    and the next, read meanwhile, are in memory, and every epoch passes over
+    all of them. Each epoch visits the
     blocks in a new random order and the rows of each block in a new random
     order (``shuffle=True``); its mini-batches are drawn within one block, so
     a block should hold many batches. Everything else is as in ``fit``: one
