@@ -35,12 +35,19 @@ def _screen(text):
     return lines
 
 
+class _Terminal(io.StringIO):
+    """A stream that says it is a terminal, as ``sys.stderr`` in a console."""
+
+    def isatty(self):
+        return True
+
+
 # --------------------------------------------------------------- ProgressBar
 
 
 def test_progress_bar_shows_every_epoch_on_one_line(data):
     X, y = data
-    out = io.StringIO()
+    out = _Terminal()
     clf = BackpropMLPClassifier(
         (6,),
         early_stopping=True,
@@ -63,20 +70,105 @@ def test_progress_bar_shows_every_epoch_on_one_line(data):
     assert "[===============>              ]" in draws[5]  # half way
 
 
-def test_progress_bar_writes_to_stderr_by_default(data, capsys):
+def test_progress_bar_writes_to_stderr_by_default(data, capsys, monkeypatch):
     X, y = data
     BackpropMLPClassifier(
         (4,), solver="lbfgs", max_iter=5, random_state=0, callbacks=[ProgressBar()]
     ).fit(X, y)
     captured = capsys.readouterr()
     assert captured.out == ""
-    assert captured.err.startswith("\repoch 1/5 [")
-    assert captured.err.endswith("\n")
+    # Captured stderr is no terminal: whole lines.
+    assert captured.err.startswith("epoch 1/5 [")
+    assert "\r" not in captured.err and captured.err.endswith("\n")
+    # A terminal's stderr, looked up at each fit, gets the redrawn line.
+    terminal = _Terminal()
+    monkeypatch.setattr(sys, "stderr", terminal)
+    BackpropMLPClassifier(
+        (4,), solver="lbfgs", max_iter=5, random_state=0, callbacks=[ProgressBar()]
+    ).fit(X, y)
+    assert terminal.getvalue().startswith("\repoch 1/5 [")
+    assert terminal.getvalue().count("\n") == 1
+
+
+def test_progress_bar_off_a_terminal_writes_a_line_per_tenth(data):
+    """A log file gets whole lines: one per tenth of max_iter, and the last."""
+    X, y = data
+    out = io.StringIO()
+    clf = BackpropMLPClassifier(
+        (6,),
+        early_stopping=True,
+        n_iter_no_change=1000,
+        max_iter=95,
+        random_state=0,
+        callbacks=[ProgressBar(file=out)],
+    ).fit(X, y)
+    assert clf.n_iter_ == 95
+    text = out.getvalue()
+    assert "\r" not in text and text.endswith("\n")
+    lines = text.splitlines()
+    # Epochs 10, 19, 29, ... cross the tenths of 95; 95 is the last.
+    expected = [e for e in range(1, 96) if 10 * e // 95 > 10 * (e - 1) // 95]
+    assert expected == [10, 19, 29, 38, 48, 57, 67, 76, 86, 95]
+    assert [int(line.split("/")[0].split()[-1]) for line in lines] == expected
+    for epoch, line in zip(expected, lines, strict=True):
+        assert line.startswith(f"epoch {epoch:>2}/95 [")
+        assert f" loss {clf.loss_curve_[epoch - 1]:.6g} " in line
+        assert f" val loss {clf.validation_loss_curve_[epoch - 1]:.6g} " in line
+
+
+def test_progress_bar_off_a_terminal_adds_a_line_per_interval_and_the_last(data):
+    X, y = data
+    out = io.StringIO()
+    stop_at_3 = lambda est, info: info["epoch"] == 3  # noqa: E731
+    # line_interval=0: every epoch is due; the stop at 3 of 1000 still ends
+    # with epoch 3 written once, with no stray line end.
+    BackpropMLPClassifier(
+        (4,),
+        max_iter=1000,
+        random_state=0,
+        callbacks=[ProgressBar(file=out, line_interval=0), stop_at_3],
+    ).fit(X, y)
+    assert [line.split(" [")[0] for line in out.getvalue().splitlines()] == [
+        "epoch    1/1000",
+        "epoch    2/1000",
+        "epoch    3/1000",
+    ]
+    # A long interval and no tenth reached: only the last epoch, at fit end.
+    out = io.StringIO()
+    BackpropMLPClassifier(
+        (4,),
+        max_iter=1000,
+        random_state=0,
+        callbacks=[ProgressBar(file=out, line_interval=3600), stop_at_3],
+    ).fit(X, y)
+    assert out.getvalue().count("\n") == 1
+    assert out.getvalue().startswith("epoch    3/1000 [")
+
+
+def test_progress_bar_treats_a_stream_without_isatty_as_a_file():
+    class Sink:
+        def __init__(self):
+            self.parts = []
+
+        def write(self, text):
+            self.parts.append(text)
+
+        def flush(self):
+            pass
+
+    sink = Sink()
+    bar = ProgressBar(file=sink)
+    est = BackpropMLPClassifier(max_iter=2)
+    bar(est, {"epoch": 1, "loss": 0.5})
+    bar(est, {"epoch": 2, "loss": 0.25})
+    bar.on_fit_end(est)
+    assert [p.split(" [")[0] for p in sink.parts] == ["epoch 1/2", "epoch 2/2"]
+    assert all(p.endswith("\n") for p in sink.parts)
 
 
 def test_progress_bar_throttles_but_always_shows_the_last_epoch(data):
     X, y = data
-    out = io.StringIO()
+    out = _Terminal()
     stop_at_7 = lambda est, info: info["epoch"] == 7  # noqa: E731
     clf = BackpropMLPClassifier(
         (4,),
@@ -91,7 +183,7 @@ def test_progress_bar_throttles_but_always_shows_the_last_epoch(data):
 
 
 def test_progress_bar_clears_a_longer_previous_line():
-    out = io.StringIO()
+    out = _Terminal()
     bar = ProgressBar(file=out, min_interval=0)
     est = BackpropMLPClassifier(max_iter=3)
     long = {"epoch": 1, "loss": 0.123456789, "validation_score": 0.5}
@@ -105,7 +197,7 @@ def test_progress_bar_clears_a_longer_previous_line():
 
 def test_progress_bar_ends_its_line_when_fit_fails(data):
     X, y = data
-    out = io.StringIO()
+    out = _Terminal()
 
     def fail(estimator, info):
         if info["epoch"] == 2:
@@ -123,7 +215,7 @@ def test_progress_bar_ends_its_line_when_fit_fails(data):
 
 def test_progress_bar_one_line_per_fit_and_partial_fit(data):
     X, y = data
-    out = io.StringIO()
+    out = _Terminal()
     clf = BackpropMLPClassifier(
         (4,), max_iter=3, callbacks=[ProgressBar(file=out, min_interval=0)]
     )
@@ -159,6 +251,7 @@ def test_progress_bar_clones_copies_and_pickles(data):
     unpickled = pickle.loads(pickle.dumps(bar))
     assert unpickled.file is None  # the receiving process's stderr
     assert unpickled.min_interval == 0.5
+    assert unpickled.line_interval == bar.line_interval == 10.0
     # A fitted estimator holding it pickles too.
     fitted = BackpropMLPClassifier((4,), max_iter=2, callbacks=[ProgressBar()])
     pickle.loads(pickle.dumps(fitted.fit(X, y)))

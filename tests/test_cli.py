@@ -21,7 +21,7 @@ from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
 
 from backprop_mlp import BackpropMLPClassifier
-from backprop_mlp._cli import main, read_csv
+from backprop_mlp._cli import looks_continuous, main, read_csv
 
 SPECIES = np.array(["cat", "dog", "eel"])
 
@@ -81,15 +81,16 @@ def species_csv(tmp_path):
 
 def test_read_csv_round_trips(species_csv):
     path, X, y = species_csv
-    X_read, y_read = read_csv(str(path), "species")
+    X_read, y_read, left_out = read_csv(str(path), "species")
     np.testing.assert_array_equal(X_read, X)
     np.testing.assert_array_equal(y_read, y)
+    assert left_out == []
 
 
 def test_read_csv_ignores_a_byte_order_mark(tmp_path):
     path = tmp_path / "bom.csv"
     path.write_text("label,x\na,1.5\nb,-2\n", encoding="utf-8-sig")
-    X, y = read_csv(str(path), "label")
+    X, y, _ = read_csv(str(path), "label")
     np.testing.assert_array_equal(X, [[1.5], [-2.0]])
     assert list(y) == ["a", "b"]
 
@@ -117,6 +118,66 @@ def test_csv_table_matches_cross_val_score(species_csv, capsys, solver):
     assert rows["species.csv", "BackpropMLPClassifier"][3] > 0
     assert rows["species.csv", "MLPClassifier"][3] is None
     assert "hidden_layer_sizes=(5, 4), max_iter=40" in out
+
+
+def test_a_saved_pandas_index_is_left_out_and_reported(tmp_path, capsys):
+    """pandas' default to_csv() writes the index as an unnamed first column.
+
+    On wine, whose rows are sorted by class, that index would give the label
+    away: the CLI must leave it out, say so, and score as without it.
+    """
+    pd = pytest.importorskip("pandas")
+    from sklearn.datasets import load_wine
+
+    wine = load_wine(as_frame=True).frame
+    with_index, without = tmp_path / "wine.csv", tmp_path / "plain.csv"
+    wine.to_csv(with_index)
+    wine.to_csv(without, index=False)
+    assert pd.read_csv(with_index).shape[1] == 15  # the index came back
+
+    X, y, left_out = read_csv(str(with_index), "target")
+    assert X.shape == (178, 13)
+    assert list(y) == [str(label) for label in wine["target"]]
+    np.testing.assert_array_equal(X, wine.drop(columns="target").to_numpy())
+    assert left_out == [
+        "left out column 1, which has no name and holds 0..177: a saved row index"
+    ]
+
+    argv = ["--target", "target", "--folds", "2", "--max-iter", "5", "--quiet"]
+    assert main(["--csv", str(with_index), *argv]) == 0
+    out, _ = capsys.readouterr()
+    assert "wine.csv: 178 samples, 13 features, 3 classes" in out
+    assert "wine.csv: left out column 1, which has no name and holds 0..177" in out
+    assert main(["--csv", str(without), *argv]) == 0
+    plain, _ = capsys.readouterr()
+    accuracies = {model: row[:2] for (_, model), row in _table_rows(out).items()}
+    plain = {model: row[:2] for (_, model), row in _table_rows(plain).items()}
+    assert len(accuracies) == 2 and accuracies == plain
+
+
+def test_an_unnamed_column_other_than_an_index_is_left_out_too(tmp_path):
+    path = tmp_path / "data.csv"
+    path.write_text("a,,y\n1,7,p\n2,x,q\n")
+    X, y, left_out = read_csv(str(path), "y")
+    np.testing.assert_array_equal(X, [[1.0], [2.0]])
+    assert list(y) == ["p", "q"]
+    assert left_out == ["left out column 2, which has no name"]
+
+
+@pytest.mark.parametrize(
+    "labels, continuous",
+    [
+        (["1.5", "2", "3"], True),
+        ([str(1000 + i) for i in range(21)], True),  # 21 values, 1 row each
+        ([str(i % 21) for i in range(105)], False),  # 21 classes, 5 rows each
+        ([str(i % 3) for i in range(30)], False),
+        (["0.0", "1.0", "1.0"], False),
+        (["cat", "dog", "1.5"], False),
+        (["nan", "1.5", "2"], False),
+    ],
+)
+def test_looks_continuous(labels, continuous):
+    assert looks_continuous(np.array(labels)) is continuous
 
 
 def test_default_datasets_and_progress(capsys):
@@ -178,6 +239,12 @@ def test_parallel_folds_give_the_serial_table(species_csv, capsys):
             "class 'p' has 2 row(s), fewer than the 3 folds",
         ),
         ("y\np\nq\n", ["--target", "y"], "no feature columns"),
+        (",y\n0,p\n1,q\n", ["--target", "y"], "no feature columns"),
+        (
+            "a,y\n" + "".join(f"{i},{1000 + 7 * i}.0\n" for i in range(30)),
+            ["--target", "y"],
+            "the target 'y' looks continuous (30 distinct numbers in 30 rows)",
+        ),
     ],
 )
 def test_unusable_csv_fails_with_one_line(tmp_path, capsys, content, argv, message):

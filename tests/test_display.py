@@ -68,13 +68,16 @@ def test_from_estimator_draws_the_recorded_curves(pyplot, data):
     assert display.figure_ is display.ax_.figure
     assert display.ax_.get_title() == "BackpropMLPClassifier"
     assert display.ax_.get_xlabel() == "epoch"
-    # One legend naming all three curves.
+    # One legend naming all three curves and the best epoch.
+    best = 1 + int(np.argmax(clf.validation_scores_))
     legend = display.ax_.get_legend()
     assert [t.get_text() for t in legend.get_texts()] == [
         "training loss",
         "validation loss",
         "validation score",
+        f"best epoch ({best})",
     ]
+    assert_array_equal(display.best_line_.get_xdata(), [best, best])
 
 
 def test_without_validation_only_the_training_loss(pyplot, data):
@@ -85,6 +88,81 @@ def test_without_validation_only_the_training_loss(pyplot, data):
     assert len(display.lines_) == 1
     assert display.score_ax_ is None
     assert_array_equal(_xy(display.lines_[0])[1], clf.loss_curve_)
+    # Without early stopping, the mark is at the lowest training loss.
+    best = 1 + int(np.argmin(clf.loss_curve_))
+    assert display.best_epoch == best
+    assert_array_equal(display.best_line_.get_xdata(), [best, best])
+
+
+@pytest.mark.parametrize("metric", ["score", "loss"])
+def test_the_marked_epoch_is_the_one_early_stopping_kept(pyplot, data, metric):
+    """The kept weights are those of a fit stopped at the marked epoch."""
+    X, y = data
+    params = dict(
+        hidden_layer_sizes=(8,),
+        early_stopping=True,
+        early_stopping_metric=metric,
+        learning_rate_init=0.05,
+        n_iter_no_change=5,
+        max_iter=200,
+        random_state=0,
+    )
+    clf = BackpropMLPClassifier(**params).fit(X, y)
+    display = LossCurveDisplay.from_estimator(clf)
+    best = display.best_epoch
+    assert 1 <= best < clf.n_iter_  # it stopped after its best epoch
+    curve = clf.validation_loss_curve_ if metric == "loss" else clf.validation_scores_
+    pick = np.argmin if metric == "loss" else np.argmax
+    assert best == 1 + int(pick(curve))
+    # The same split and shuffles, run for exactly ``best`` epochs.
+    oracle = BackpropMLPClassifier(**(params | {"max_iter": best}))
+    oracle.set_params(n_iter_no_change=10_000).fit(X, y)
+    for kept, at_best in zip(clf.coefs_, oracle.coefs_, strict=True):
+        np.testing.assert_array_equal(kept, at_best)
+
+
+def test_the_legend_hides_no_curve_of_either_axis(pyplot):
+    """Falling losses, a rising score and the best-epoch line leave no room.
+
+    The legend goes below the axes. matplotlib's loc="best" on the loss axes
+    alone would put it over the score curve on the twin axes.
+    """
+    epochs = np.arange(1, 41)
+    loss = 0.3 + np.exp(-epochs / 4)
+    score = 0.5 + 0.45 * (1 - np.exp(-epochs / 8))
+    display = LossCurveDisplay(
+        loss_curve=loss,
+        validation_loss_curve=loss + 0.05,
+        validation_scores=score,
+        best_epoch=30,
+    ).plot()
+    figure = display.figure_
+    figure.canvas.draw()
+    box = display.ax_.get_legend().get_window_extent()
+
+    def hidden(lines):
+        count = 0
+        for line in lines:
+            x, y = _xy(line)
+            # Every point of every segment, in pixels.
+            xs = np.interp(
+                np.linspace(0, len(x) - 1, 50 * len(x)), np.arange(len(x)), x
+            )
+            ys = np.interp(
+                np.linspace(0, len(y) - 1, 50 * len(y)), np.arange(len(y)), y
+            )
+            px = line.get_transform().transform(np.column_stack([xs, ys]))
+            count += sum(box.contains(*p) for p in px)
+        return count
+
+    lines = [*display.lines_, display.best_line_]
+    assert hidden(lines) == 0
+    assert box.y1 < display.ax_.get_window_extent().y0  # below the axes
+    # What loc="best" picks on the loss axes does hide the score curve.
+    display.ax_.legend(handles=lines, loc="best")
+    figure.canvas.draw()
+    box = display.ax_.get_legend().get_window_extent()
+    assert hidden(display.lines_[:2]) == 0 and hidden(display.lines_[2:]) > 0
 
 
 def test_lbfgs_counts_iterations(pyplot, data):
@@ -94,6 +172,17 @@ def test_lbfgs_counts_iterations(pyplot, data):
     display = LossCurveDisplay.from_estimator(clf)
     assert display.ax_.get_xlabel() == "L-BFGS iteration"
     assert_array_equal(_xy(display.lines_[0])[1], clf.loss_curve_)
+
+
+def test_the_legend_takes_a_free_corner_when_there_is_one(pyplot):
+    # A falling loss alone leaves the upper right empty.
+    display = LossCurveDisplay(loss_curve=1 / np.arange(1, 30)).plot()
+    display.figure_.canvas.draw()
+    box = display.ax_.get_legend().get_window_extent()
+    frame = display.ax_.get_window_extent()
+    assert frame.x0 < box.x0 and box.x1 < frame.x1
+    assert frame.y0 < box.y0 and box.y1 < frame.y1
+    assert box.x0 > (frame.x0 + frame.x1) / 2 and box.y0 > (frame.y0 + frame.y1) / 2
 
 
 def test_given_axes_name_and_style(pyplot, data):

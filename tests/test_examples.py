@@ -1,5 +1,6 @@
 """The gallery examples run as plain scripts and reach what their text claims."""
 
+import itertools
 import runpy
 import sys
 from pathlib import Path
@@ -39,6 +40,13 @@ def test_every_example_is_tested():
         "plot_grid_search.py",
         "plot_onnx_export.py",
         "plot_scaling_out.py",
+        "plot_solvers.py",
+        "plot_alpha_sweep.py",
+        "plot_class_weight.py",
+        "plot_early_stopping_validation.py",
+        "plot_dropout.py",
+        "plot_digits_weights.py",
+        "plot_gradient_check.py",
     }
     assert {p.name for p in EXAMPLES.glob("plot_*.py")} == tested
 
@@ -109,6 +117,99 @@ def test_onnx_export_without_onnxruntime_says_what_to_install(monkeypatch):
     monkeypatch.setitem(sys.modules, "onnxruntime", None)
     with pytest.raises(ImportError, match=r"backprop-mlp\[onnx\]"):
         _run("plot_onnx_export.py", monkeypatch)
+
+
+@pytest.mark.slow
+def test_solvers(monkeypatch):
+    ns, figures = _run("plot_solvers.py", monkeypatch)
+    models = ns["models"]
+    assert list(models) == ["sgd", "sgd + momentum", "adam", "lbfgs"]
+    # The same initial weights: every solver starts from the same loss.
+    first = [m.loss_curve_[0] for m in models.values()]
+    final = {name: m.loss_curve_[-1] for name, m in models.items()}
+    # Momentum beats plain SGD; L-BFGS goes lowest of all.
+    assert final["sgd + momentum"] < final["sgd"] / 5
+    assert final["lbfgs"] == min(final.values())
+    assert all(f < start / 10 for f, start in zip(final.values(), first, strict=True))
+    assert all(m.score(ns["X_test"], ns["y_test"]) > 0.95 for m in models.values())
+    assert len(figures) == 1
+
+
+@pytest.mark.slow
+def test_alpha_sweep(monkeypatch):
+    ns, figures = _run("plot_alpha_sweep.py", monkeypatch)
+    # The penalty shrinks the weights, monotonically in alpha.
+    norms = ns["weight_norms"]
+    assert all(a > b for a, b in itertools.pairwise(norms))
+    # And the training fit with them: the smallest alpha fits best.
+    train = [m.score(ns["X_train"], ns["y_train"]) for m in ns["models"]]
+    assert train[0] == max(train) and train[-1] == min(train)
+    assert len(figures) == 1 and figures[0][0] == 4
+
+
+@pytest.mark.slow
+def test_class_weight(monkeypatch):
+    ns, figures = _run("plot_class_weight.py", monkeypatch)
+    unweighted, balanced = ns["recalls"]["None"], ns["recalls"]["balanced"]
+    # The minority's recall rises with the weights, the majority's falls.
+    assert balanced[1] > unweighted[1] + 0.2
+    assert balanced[0] < unweighted[0]
+    assert balanced.mean() > unweighted.mean()
+    assert len(figures) == 1
+
+
+@pytest.mark.slow
+def test_early_stopping_validation(monkeypatch):
+    from sklearn.metrics import log_loss
+
+    ns, figures = _run("plot_early_stopping_validation.py", monkeypatch)
+    stopped, full = ns["stopped"], ns["full"]
+    assert stopped.n_iter_ < full.n_iter_ == 150
+    # The kept weights are those of the lowest loss on the X_val passed in.
+    kept = log_loss(ns["y_val"], stopped.predict_proba(ns["X_val"]))
+    assert kept == pytest.approx(min(stopped.validation_loss_curve_), rel=1e-9)
+    assert ns["best"] < stopped.n_iter_
+    # Stopping there beats training on, on data neither has seen.
+    X_test, y_test = ns["X_test"], ns["y_test"]
+    assert log_loss(y_test, stopped.predict_proba(X_test)) < log_loss(
+        y_test, full.predict_proba(X_test)
+    )
+    assert len(figures) == 1
+
+
+@pytest.mark.slow
+def test_dropout(monkeypatch):
+    ns, figures = _run("plot_dropout.py", monkeypatch)
+    gaps = ns["gaps"]
+    assert gaps[0.5] < gaps[0.0] - 0.05
+    assert len(figures) == 1
+
+
+@pytest.mark.slow
+def test_digits_weights(monkeypatch):
+    ns, figures = _run("plot_digits_weights.py", monkeypatch)
+    assert ns["weights"] is ns["clf"].coefs_[0]
+    assert ns["weights"].shape == (64, 16)
+    assert ns["clf"].score(ns["X_test"], ns["y_test"]) > 0.95
+    # 16 images and a colour bar.
+    assert len(figures) == 1 and figures[0][0] == 17
+
+
+def test_gradient_check(monkeypatch, capsys):
+    from backprop_mlp._activations import ACTIVATIONS
+
+    logistic = ACTIVATIONS["logistic"]
+    ns, figures = _run("plot_gradient_check.py", monkeypatch)
+    correct, buggy = ns["correct"], ns["buggy"]
+    assert correct.ok and correct.max_error < 1e-7
+    assert not buggy.ok
+    # A factor 2 in f' of layer 1: error 1/3 there, none in the output layer.
+    assert buggy.errors["W1"] == pytest.approx(1 / 3, rel=1e-4)
+    assert buggy.errors["W2"] < 1e-7
+    # The example puts the true derivative back.
+    assert ACTIVATIONS["logistic"] is logistic
+    assert "<- MISMATCH" in capsys.readouterr().out
+    assert len(figures) == 1
 
 
 @pytest.mark.slow

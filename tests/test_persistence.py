@@ -254,7 +254,6 @@ TAMPERINGS = {
         _integer_weights,
         _unknown_activation,
         _unknown_activation_in_list,
-        _too_few_activations,
         _unknown_output_activation,
         _too_few_classes,
         _too_many_classes,
@@ -275,6 +274,27 @@ def test_tampered_model_is_refused_at_load(how, tamper):
         ROUND_TRIPS[how](broken)
     with pytest.raises(ValueError, match="Refusing to load"):
         ROUND_TRIPS[how](make_pipeline(StandardScaler().fit(X), broken))
+
+
+@pytest.mark.parametrize("how", sorted(ROUND_TRIPS))
+def test_activation_list_of_another_length_is_refused_at_first_predict(how):
+    """A parameter changed by set_params after fitting is a valid state to
+    save (the weights, not hidden_layer_sizes, say what the layers are); a
+    list of activations that does not fit them is refused at predict."""
+    clf, X, _ = _fit(hidden_layer_sizes=(5, 4), activation="relu")
+    _too_few_activations(clf)
+    loaded = ROUND_TRIPS[how](clf)
+    with pytest.raises(ValueError, match="activation has 1 names for 2 hidden"):
+        loaded.predict(X)
+
+
+def test_changed_hidden_layer_sizes_still_load_and_predict():
+    clf, X, _ = _fit(hidden_layer_sizes=(5, 4), activation="relu")
+    proba = clf.predict_proba(X)
+    clf.set_params(hidden_layer_sizes=(7,))
+    np.testing.assert_array_equal(
+        pickle.loads(pickle.dumps(clf)).predict_proba(X), proba
+    )
 
 
 @pytest.mark.parametrize(

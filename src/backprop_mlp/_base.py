@@ -22,7 +22,6 @@ A subclass adds only what differs: how targets are validated and encoded, the
 output layer, the validation metrics, stratification, and prediction.
 """
 
-import copy
 import itertools
 import threading
 from numbers import Integral, Real
@@ -235,12 +234,23 @@ class BaseBackpropMLP(PersistenceMixin, _CallbackSupportMixin, BaseEstimator):
 
     def _fit(self, X, y, sample_weight=None, *, incremental=False, **extra):
         """Plan, train and commit; see the module docstring."""
-        view = copy.copy(self)
+        view = self._shallow_copy()
         plan = view._plan(X, y, sample_weight, incremental, **extra)
         result = view._train(plan, incremental, fit_tasks_owner=self)
         view._finish(plan, result)
         self._commit(view)
         return self
+
+    def _shallow_copy(self):
+        """The training view: a new instance sharing this one's attributes.
+
+        Not ``copy.copy``, which goes through ``__getstate__`` and
+        ``__setstate__``: those stamp and check states that are saved and
+        loaded, at the cost of a pass over the weights.
+        """
+        view = object.__new__(type(self))
+        view.__dict__.update(self.__dict__)
+        return view
 
     def _commit(self, view):
         fitted = {k: v for k, v in vars(view).items() if _is_fitted_attribute(k)}
@@ -632,7 +642,7 @@ class BaseBackpropMLP(PersistenceMixin, _CallbackSupportMixin, BaseEstimator):
         plan : _Plan
             With ``net``, ``X``, ``Y``, ``sample_weight`` and ``dropout``.
         """
-        view = copy.copy(self)
+        view = self._shallow_copy()
         if hasattr(self, "coefs_"):
             view.warm_start = True
         view._validate_params()

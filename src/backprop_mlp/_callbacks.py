@@ -33,62 +33,82 @@ except ImportError:  # pragma: no cover - scikit-learn < 1.9 has no callback API
 
 
 class ProgressBar:
-    """A live one-line progress bar over epochs, for the ``callbacks`` parameter.
+    """A progress report over epochs, for the ``callbacks`` parameter.
 
-    After every epoch (every iteration for ``solver='lbfgs'``) it redraws a
-    single line on ``file`` (standard error by default) in place, with a
-    carriage return: the epoch out of ``max_iter``, the training loss and, when
-    the estimator validates, the validation score and loss, and the elapsed
-    time. The line is ended when training ends. It never stops training.
+    On a terminal it redraws a single line in place after every epoch (every
+    iteration for ``solver='lbfgs'``), with a carriage return: the epoch out
+    of ``max_iter``, the training loss and, when the estimator validates, the
+    validation score and loss, and the elapsed time. The line is ended when
+    training ends. On anything else (a log file, a notebook's captured
+    output, CI) redrawing in place would pile every draw into one enormous
+    line, so it writes the same text as whole lines instead, and only a few:
+    one at each tenth of ``max_iter``, one whenever ``line_interval`` seconds
+    have passed without one, and the last epoch's. It never stops training.
 
     Parameters
     ----------
     width : int, default=30
         The number of characters of the bar itself.
     file : file-like or None, default=None
-        Where to write; None means ``sys.stderr`` at the time of writing.
+        Where to write; None means ``sys.stderr`` at the time of writing. It is
+        a terminal when its ``isatty()`` says so, checked at each fit's first
+        epoch.
     min_interval : float, default=0.1
-        Minimum number of seconds between two redraws, so that thousands of
-        fast epochs do not flood a terminal; the last epoch is always drawn.
+        On a terminal, the minimum number of seconds between two redraws, so
+        that thousands of fast epochs do not flood it; the last epoch is
+        always drawn.
+    line_interval : float, default=10.0
+        Elsewhere, the number of seconds after which a line is written even
+        if training has not reached the next tenth of ``max_iter``.
 
     See Also
     --------
-    sklearn.callback.ProgressBar : scikit-learn's progress bar (scikit-learn
-        >= 1.9 and rich), set with ``clf.set_callbacks``; it also shows the
-        progress of meta-estimators.
+    sklearn.callback.ProgressBar : The progress bar of scikit-learn (>= 1.9,
+        with rich), set with ``clf.set_callbacks``; it also shows the progress
+        of meta-estimators.
+    LossCurveDisplay : The curves of the same losses and scores, after fit.
 
     Examples
     --------
+    A ``StringIO`` is not a terminal: a line at each tenth of ``max_iter``
+    (every 4 epochs here) and at the last epoch.
+
     >>> import io
     >>> from sklearn.datasets import make_blobs
     >>> from backprop_mlp import BackpropMLPClassifier, ProgressBar
     >>> X, y = make_blobs(n_samples=60, centers=2, random_state=0)
     >>> out = io.StringIO()
-    >>> def stop_at_4(estimator, info):  # a callback returning True stops
-    ...     return info["epoch"] == 4
+    >>> def stop_at_10(estimator, info):  # a callback returning True stops
+    ...     return info["epoch"] == 10
     >>> clf = BackpropMLPClassifier(
-    ...     hidden_layer_sizes=(4,), max_iter=8, random_state=0,
-    ...     callbacks=[ProgressBar(file=out, min_interval=0), stop_at_4],
+    ...     hidden_layer_sizes=(4,), max_iter=40, random_state=0,
+    ...     callbacks=[ProgressBar(file=out, width=10), stop_at_10],
     ... ).fit(X, y)
-    >>> print(out.getvalue().split("\\r")[-1].split(" loss")[0])
-    epoch 4/8 [===============>              ]
+    >>> for line in out.getvalue().splitlines():
+    ...     print(line.split(" loss")[0])
+    epoch  4/40 [=>        ]
+    epoch  8/40 [==>       ]
+    epoch 10/40 [==>       ]
     """
 
-    def __init__(self, *, width=30, file=None, min_interval=0.1):
+    def __init__(self, *, width=30, file=None, min_interval=0.1, line_interval=10.0):
         self.width = width
         self.file = file
         self.min_interval = min_interval
+        self.line_interval = line_interval
         self._reset()
 
     def _reset(self):
         self._start = None  # time the current fit's first epoch ended
+        self._terminal = True  # whether the stream is a terminal, per fit
         self._last_draw = -math.inf
+        self._last_tenth = 0  # the tenth of max_iter of the last line written
         self._line = None  # the latest line, drawn or not
         self._drawn = True  # whether _line is on screen
         self._width_on_screen = 0
 
     def __call__(self, estimator, info):
-        """Redraw the bar for the epoch that just ended.
+        """Report the epoch that just ended, if it is time to.
 
         Parameters
         ----------
@@ -106,16 +126,27 @@ class ProgressBar:
         now = time.perf_counter()
         if self._start is None:
             self._start = now
+            self._terminal = _is_terminal(self._stream())
+            if not self._terminal:  # the line_interval counts from here
+                self._last_draw = now
         total = max(int(getattr(estimator, "max_iter", info["epoch"])), 1)
         self._line = self._format(info, total, now - self._start)
         self._drawn = False
-        if info["epoch"] >= total or now - self._last_draw >= self.min_interval:
+        tenth = 10 * info["epoch"] // total
+        if self._terminal:
+            due = now - self._last_draw >= self.min_interval
+        else:
+            due = tenth > self._last_tenth or now - self._last_draw >= (
+                self.line_interval
+            )
+        if info["epoch"] >= total or due:
             self._draw()
             self._last_draw = now
+            self._last_tenth = tenth
         return False
 
     def on_fit_end(self, estimator):
-        """Draw the last epoch if it was skipped, end the line, and reset.
+        """Write the last epoch if it was skipped, end the line, and reset.
 
         Parameters
         ----------
@@ -125,7 +156,8 @@ class ProgressBar:
         if self._line is not None:
             if not self._drawn:
                 self._draw()
-            self._write("\n")
+            if self._terminal:
+                self._write("\n")
         self._reset()
 
     def _format(self, info, total, elapsed):
@@ -144,21 +176,27 @@ class ProgressBar:
         return " ".join(parts)
 
     def _draw(self):
-        # Pad with spaces so that a shorter line fully covers a longer one.
-        padding = " " * max(self._width_on_screen - len(self._line), 0)
-        self._write("\r" + self._line + padding)
-        self._width_on_screen = len(self._line)
+        if not self._terminal:
+            self._write(self._line + "\n")
+        else:
+            # Pad with spaces so that a shorter line fully covers a longer one.
+            padding = " " * max(self._width_on_screen - len(self._line), 0)
+            self._write("\r" + self._line + padding)
+            self._width_on_screen = len(self._line)
         self._drawn = True
 
+    def _stream(self):
+        return sys.stderr if self.file is None else self.file
+
     def _write(self, text):
-        file = sys.stderr if self.file is None else self.file
+        file = self._stream()
         file.write(text)
         file.flush()
 
     def __repr__(self):
         return (
             f"{type(self).__name__}(width={self.width}, file={self.file!r}, "
-            f"min_interval={self.min_interval})"
+            f"min_interval={self.min_interval}, line_interval={self.line_interval})"
         )
 
     # clone() deep-copies the ``callbacks`` parameter and joblib pickles it;
@@ -166,7 +204,10 @@ class ProgressBar:
     # falls back to the receiving process's standard error.
     def __deepcopy__(self, memo):
         return type(self)(
-            width=self.width, file=self.file, min_interval=self.min_interval
+            width=self.width,
+            file=self.file,
+            min_interval=self.min_interval,
+            line_interval=self.line_interval,
         )
 
     def __getstate__(self):
@@ -174,6 +215,14 @@ class ProgressBar:
         if self.file is sys.stderr or self.file is sys.stdout:
             state["file"] = None
         return state
+
+
+def _is_terminal(stream):
+    """Whether ``stream`` is an interactive terminal (a closed one is not)."""
+    try:
+        return bool(stream.isatty())
+    except (AttributeError, ValueError, OSError):
+        return False
 
 
 class VerbosePrinter:

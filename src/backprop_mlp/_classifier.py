@@ -221,7 +221,33 @@ class BackpropMLPClassifier(ClassifierMixin, BaseBackpropMLP):
 
     See Also
     --------
-    sklearn.neural_network.MLPClassifier : scikit-learn's implementation.
+    sklearn.neural_network.MLPClassifier : The implementation in scikit-learn,
+        which this one matches number for number.
+    sklearn.neural_network.MLPRegressor : The multilayer perceptron of
+        scikit-learn for regression.
+    check_gradients : Back-propagation against finite differences, layer by
+        layer.
+    LossCurveDisplay : The training and validation curves of a fitted model.
+    ProgressBar : A progress report over the epochs, for ``callbacks``.
+
+    Notes
+    -----
+    The gradient is computed by back-propagation [1]_; the initial weights are
+    drawn from Glorot and Bengio's uniform distribution [2]_; the default
+    solver is Adam [3]_.
+
+    References
+    ----------
+    .. [1] D. E. Rumelhart, G. E. Hinton and R. J. Williams, "Learning
+       representations by back-propagating errors", Nature 323, 533-536,
+       1986. https://doi.org/10.1038/323533a0
+    .. [2] X. Glorot and Y. Bengio, "Understanding the difficulty of training
+       deep feedforward neural networks", Proceedings of the 13th
+       International Conference on Artificial Intelligence and Statistics
+       (AISTATS), PMLR 9, 249-256, 2010.
+       https://proceedings.mlr.press/v9/glorot10a.html
+    .. [3] D. P. Kingma and J. Ba, "Adam: A method for stochastic
+       optimization", 2014. https://arxiv.org/abs/1412.6980
 
     Examples
     --------

@@ -62,6 +62,7 @@ class Dataset:
     y: np.ndarray
     hidden: tuple
     max_iter: int
+    notes: list = field(default_factory=list)  # what reading left out
 
 
 @dataclass
@@ -242,9 +243,13 @@ def read_csv(path, target):
     Returns
     -------
     X : ndarray of shape (n_samples, n_features)
-        Every other column, as float64.
+        Every other named column, as float64.
     y : ndarray of shape (n_samples,)
         The labels, as strings.
+    left_out : list of str
+        One sentence per column left out: a column with an empty name, such
+        as the row index pandas' ``DataFrame.to_csv()`` writes first, is not
+        a feature (on data sorted by class, that index gives the label away).
 
     Raises
     ------
@@ -277,11 +282,11 @@ def read_csv(path, target):
         )
     if not rows:
         raise DataError(f"{path}: the header has no data rows under it")
-    if len(header) < 2:
-        raise DataError(f"{path}: no feature columns besides {target!r}")
-
     t = header.index(target)
-    features = [j for j in range(len(header)) if j != t]
+    unnamed = [j for j, name in enumerate(header) if not name and j != t]
+    features = [j for j in range(len(header)) if j != t and j not in unnamed]
+    if not features:
+        raise DataError(f"{path}: no feature columns besides {target!r}")
     X = np.empty((len(rows), len(features)))
     y = []
     for i, (line, row) in enumerate(rows):
@@ -296,7 +301,16 @@ def read_csv(path, target):
         y.append(label)
         for column, j in enumerate(features):
             X[i, column] = _parse_number(row[j], path, line, header[j])
-    return X, np.asarray(y)
+    left_out = [_describe_unnamed(j, [row[j] for _, row in rows]) for j in unnamed]
+    return X, np.asarray(y), left_out
+
+
+def _describe_unnamed(j, values):
+    """The report's sentence on unnamed column ``j`` (0-based), left out."""
+    where = f"left out column {j + 1}, which has no name"
+    if [value.strip() for value in values] == [str(i) for i in range(len(values))]:
+        return f"{where} and holds 0..{len(values) - 1}: a saved row index"
+    return where
 
 
 def _parse_number(text, path, line, column):
@@ -311,6 +325,43 @@ def _parse_number(text, path, line, column):
             "column but the target must hold finite numbers"
         )
     return value
+
+
+def looks_continuous(y):
+    """Whether class labels ``y`` look like a continuous (regression) target.
+
+    They do when every label is a number and either one is not a whole
+    number, or there are more than 20 distinct values with fewer than 5 rows
+    each on average (a measurement, not a class).
+
+    Parameters
+    ----------
+    y : ndarray of shape (n_samples,)
+        The labels, as read (strings or numbers).
+
+    Returns
+    -------
+    continuous : bool
+
+    Examples
+    --------
+    >>> looks_continuous(np.array(["1.5", "2.25", "3"]))
+    True
+    >>> looks_continuous(np.array(["0", "1", "1", "2"]))
+    False
+    >>> looks_continuous(np.array(["cat", "dog"]))
+    False
+    """
+    try:
+        values = np.asarray(y, dtype=float)
+    except ValueError:
+        return False
+    if not np.isfinite(values).all():
+        return False
+    if np.any(values != np.round(values)):
+        return True
+    n_distinct = len(np.unique(values))
+    return n_distinct > 20 and len(values) < 5 * n_distinct
 
 
 def check_folds(y, n_folds):
@@ -539,7 +590,9 @@ def _cross_validate_all(datasets, args, progress):
             f"{len(np.unique(dataset.y))} classes; "
             f"hidden_layer_sizes={hidden}, max_iter={max_iter}"
         )
-        progress(summary[-1])
+        summary += [f"{dataset.name}: {note}" for note in dataset.notes]
+        for line in summary[-1 - len(dataset.notes) :]:
+            progress(line)
         models = make_models(hidden, args.solver, max_iter, args.random_state)
         results += cross_validate(
             dataset, models, args.folds, args.random_state, progress, args.n_jobs
@@ -582,9 +635,16 @@ def main(argv=None):
 
     try:
         if args.csv is not None:
-            X, y = read_csv(args.csv, args.target)
+            X, y, left_out = read_csv(args.csv, args.target)
             name = os.path.basename(args.csv)
-            datasets = [Dataset(name, X, y, _CSV_HIDDEN, _DEFAULT_MAX_ITER)]
+            if looks_continuous(y):
+                raise DataError(
+                    f"{name}: the target {args.target!r} looks continuous "
+                    f"({len(np.unique(y))} distinct numbers in {len(y)} rows), a "
+                    "regression target; this tool compares classifiers, which "
+                    "need class labels"
+                )
+            datasets = [Dataset(name, X, y, _CSV_HIDDEN, _DEFAULT_MAX_ITER, left_out)]
         else:
             datasets = builtin_datasets()
         for dataset in datasets:

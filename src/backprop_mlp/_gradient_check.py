@@ -230,6 +230,11 @@ loss_and_gradient>`) is compared, entry by entry, with
         (``result.max_error``), whether all are below ``tol``
         (``result.ok``), and both gradients in full. Print it for a table.
 
+    See Also
+    --------
+    GradientCheckResult : What it returns; printing it shows the table.
+    BackpropMLPClassifier : The estimator whose objective is checked.
+
     Examples
     --------
     >>> from sklearn.datasets import make_moons

@@ -141,36 +141,44 @@ def _check_weights(state, name):
 
 
 def _check_shapes(state, name, coefs, intercepts):
-    """The layer sizes the weights must have, from the public attributes."""
+    """The weights chain from ``n_features_in_`` to ``n_outputs_``.
+
+    The layer sizes come from the weights themselves, not from
+    ``hidden_layer_sizes``: a fitted model whose parameters were changed with
+    ``set_params`` (and not refitted yet) is a valid state.
+    """
     n_features = _check_int(state, "n_features_in_", name)
     n_outputs = _check_int(state, "n_outputs_", name)
     n_layers = _check_int(state, "n_layers_", name, minimum=2)
-    hidden = state.get("hidden_layer_sizes")
-    hidden = list(hidden) if hasattr(hidden, "__iter__") else [hidden]
-    sizes = [n_features, *hidden, n_outputs]
-    if n_layers != len(sizes) or len(coefs) != n_layers - 1:
+    if len(coefs) != n_layers - 1:
         _refuse(
             name,
-            f"n_layers_={n_layers} and {len(coefs)} weight matrices do not fit "
-            f"hidden_layer_sizes={state.get('hidden_layer_sizes')!r}.",
+            f"n_layers_={n_layers} needs {n_layers - 1} weight matrices, it has "
+            f"{len(coefs)}.",
         )
+    sizes = [n_features, *(W.shape[-1] for W in coefs)]
     for k, (W, b) in enumerate(zip(coefs, intercepts, strict=True)):
         expected = (sizes[k], sizes[k + 1])
         if W.shape != expected or b.shape != expected[1:]:
             _refuse(
                 name,
                 f"layer {k + 1} has weights coefs_[{k}] of shape {W.shape} and "
-                f"biases intercepts_[{k}] of shape {b.shape}, but layer sizes "
-                f"{sizes} (n_features_in_, hidden_layer_sizes, n_outputs_) need "
+                f"biases intercepts_[{k}] of shape {b.shape}; after "
+                f"n_features_in_={n_features} and the layers before, it needs "
                 f"{expected} and {expected[1:]}.",
             )
+    if sizes[-1] != n_outputs:
+        _refuse(
+            name,
+            f"the last layer has {sizes[-1]} units but n_outputs_={n_outputs}.",
+        )
     return n_outputs
 
 
 def _check_activations(state, name, n_hidden, outputs):
     activation = state.get("activation")
     names = [activation] * n_hidden if isinstance(activation, str) else activation
-    if not isinstance(names, list | tuple) or len(names) != n_hidden:
+    if not isinstance(names, list | tuple):
         _refuse(
             name,
             f"activation={activation!r} should be one name, or one per hidden "
