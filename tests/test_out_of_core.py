@@ -506,3 +506,15 @@ def test_sklearn_callbacks_see_epochs_and_can_stop(data):
     assert sorted(map(id, recorder.tasks("end"))) == sorted(
         map(id, recorder.tasks("begin"))
     )
+
+
+def test_warm_start_into_another_shape_is_refused_cleanly(data):
+    """A changed hidden_layer_sizes is refused with fit's message, and the
+    fitted model stays as it was."""
+    clf = _fitted(data).set_params(warm_start=True, hidden_layer_sizes=(6,))
+    before = [W.copy() for W in clf.coefs_]
+    blocks = BlockSource.from_arrays(data["X"], data["y"], BLOCK)
+    with pytest.raises(ValueError, match="hidden_layer_sizes or the number of"):
+        fit_blocks(clf, blocks)
+    for W, W_before in zip(clf.coefs_, before, strict=True):
+        np.testing.assert_array_equal(W, W_before)

@@ -9,7 +9,6 @@ early stopping, divergence, callbacks, verbose output) is the trainer's, so
 it behaves as in memory.
 """
 
-import copy
 from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
@@ -199,7 +198,7 @@ def fit_blocks(estimator, blocks, *, classes=None, X_val=None, y_val=None):
 @_fit_context(prefer_skip_nested_validation=True)
 def _fit_blocks(estimator, blocks, *, classes, X_val, y_val):
     # The transaction of BaseBackpropMLP._fit, with the plan made from blocks.
-    view = copy.copy(estimator)
+    view = estimator._shallow_copy()
     plan = _plan_blocks(view, blocks, classes, X_val, y_val)
     result = view._train(plan, incremental=False, fit_tasks_owner=estimator)
     view._finish(plan, result)
