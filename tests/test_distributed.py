@@ -13,6 +13,7 @@ import warnings
 import joblib
 import numpy as np
 import pytest
+from sklearn.base import clone
 from sklearn.datasets import make_classification
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.model_selection import GridSearchCV, RandomizedSearchCV, cross_validate
@@ -179,3 +180,30 @@ def test_cross_validate_on_cluster_matches_serial(cluster, data):
         for W, W_serial in zip(ours[-1].coefs_, theirs[-1].coefs_, strict=True):
             np.testing.assert_array_equal(W, W_serial)
         assert ours[-1].loss_curve_ == theirs[-1].loss_curve_
+
+
+def test_fit_blocks_from_a_dask_array_on_the_cluster(cluster, data):
+    """Blocks of a dask array computed by the cluster's workers train the
+    model an in-memory fit trains (shuffle=False, a block per batch)."""
+    client, _ = cluster
+    da = pytest.importorskip("dask.array")
+    from backprop_mlp import BlockSource, fit_blocks
+
+    X, y = data
+    clf = BackpropMLPClassifier(
+        hidden_layer_sizes=(5,), max_iter=5, shuffle=False, batch_size=30
+    ).set_params(random_state=0)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        expected = clone(clf).fit(X, y)
+        # Made on the workers: the blocks exist nowhere else until computed.
+        X_dask = client.persist(da.from_array(X, chunks=(30, 6)) * 1.0)
+        y_dask = da.from_array(y, chunks=30)
+        with distributed.get_task_stream(client) as tasks:
+            ours = fit_blocks(
+                clone(clf), BlockSource.from_dask(X_dask, y_dask), classes=[0, 1, 2]
+            )
+    assert {task["worker"] for task in tasks.data}
+    assert ours.loss_curve_ == expected.loss_curve_
+    for W, W_expected in zip(ours.coefs_, expected.coefs_, strict=True):
+        np.testing.assert_array_equal(W, W_expected)
