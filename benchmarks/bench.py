@@ -1,4 +1,4 @@
-"""Benchmark BackpropMLPClassifier against scikit-learn's MLPClassifier.
+"""Benchmark our estimators against scikit-learn's MLPClassifier and MLPRegressor.
 
 Run from the repository root::
 
@@ -36,10 +36,10 @@ import warnings
 import numpy as np
 import sklearn
 from sklearn.datasets import make_classification
-from sklearn.neural_network import MLPClassifier
+from sklearn.neural_network import MLPClassifier, MLPRegressor
 from threadpoolctl import threadpool_info, threadpool_limits
 
-from backprop_mlp import BackpropMLPClassifier
+from backprop_mlp import BackpropMLPClassifier, BackpropMLPRegressor
 
 try:
     import torch
@@ -72,6 +72,15 @@ def make_data(n_samples, n_features, n_classes, dtype=np.float64, seed=0):
         teacher = rng.standard_normal((n_features, n_classes))
         y = np.argmax(X @ teacher + rng.standard_normal((n_samples, n_classes)), 1)
     return np.ascontiguousarray(X, dtype=dtype), y
+
+
+def make_regression_data(n_samples, n_features, n_outputs, dtype=np.float64, seed=0):
+    """Standard-normal features and smooth targets from a random tanh teacher."""
+    rng = np.random.default_rng(seed)
+    X = rng.standard_normal((n_samples, n_features))
+    teacher = rng.standard_normal((n_features, n_outputs)) / np.sqrt(n_features)
+    y = np.tanh(X @ teacher) + 0.1 * rng.standard_normal((n_samples, n_outputs))
+    return X.astype(dtype), (y.ravel() if n_outputs == 1 else y)
 
 
 # The fit configurations of the issue. ``epochs`` are forced (tol=0 and no
@@ -146,6 +155,14 @@ def fit_sklearn(X, y, params, clock=None):
     clf = _ClockedMLPClassifier(**params)
     clf._clock = clock if clock is not None else (lambda: None)
     return clf.fit(X, y)
+
+
+def fit_ours_regressor(X, y, params):
+    return BackpropMLPRegressor(**params).fit(X, y)
+
+
+def fit_sklearn_regressor(X, y, params):
+    return MLPRegressor(**params).fit(X, y)
 
 
 def fit_torch(X, y, params):
@@ -309,6 +326,45 @@ def lbfgs_rows(configs, repeats):
             dict(
                 row=f"fit-lbfgs {cfg_name}",
                 what=f"{cfg['n']}x{cfg['d']} {cfg['hidden']}, {cfg['iters']} iter",
+                **med,
+            )
+        )
+    return rows
+
+
+def regression_rows(fit_configs, lbfgs_configs, repeats):
+    """MLPRegressor against ours on the shapes of the classifier's fit rows.
+
+    ``classes`` becomes the number of outputs (10 on the MNIST shape).
+    """
+    rows = []
+    variants = [
+        (name, cfg, solver)
+        for name, cfg in fit_configs.items()
+        for solver in ("sgd", "adam")
+    ]
+    variants += [(name, cfg, "lbfgs") for name, cfg in lbfgs_configs.items()]
+    for cfg_name, cfg, solver in variants:
+        n_outputs = 1 if cfg["classes"] == 2 else cfg["classes"]
+        X, y = make_regression_data(cfg["n"], cfg["d"], n_outputs)
+        params = estimator_params(cfg, solver)
+        if solver == "lbfgs":
+            params.pop("batch_size")
+            params.update(max_fun=10**9)
+        runners = {
+            "ours": lambda X=X, y=y, p=params: timed(fit_ours_regressor, X, y, p),
+            "sklearn": lambda X=X, y=y, p=params: timed(fit_sklearn_regressor, X, y, p),
+        }
+        med = interleave(runners, repeats)
+        work = (
+            f"{cfg['iters']} iter" if solver == "lbfgs" else f"{cfg['epochs']} epochs"
+        )
+        batch = "" if solver == "lbfgs" else f" b{cfg['batch']}"
+        rows.append(
+            dict(
+                row=f"reg-{cfg_name} {solver}",
+                what=f"{cfg['n']}x{cfg['d']} {cfg['hidden']}{batch}, {n_outputs} "
+                f"output(s), {work}",
                 **med,
             )
         )
@@ -494,7 +550,7 @@ def main(argv=None):
         "--only",
         default="",
         help="comma-separated substrings; run only the groups or rows matching "
-        "one (groups: fit, epoch, lbfgs, predict, mem)",
+        "one (groups: fit, epoch, lbfgs, reg, predict, mem)",
     )
     parser.add_argument("--repeats", type=int, default=None, help="default 5 (3)")
     parser.add_argument("--threads", type=int, default=1, help="BLAS threads")
@@ -522,6 +578,15 @@ def main(argv=None):
         ("fit", lambda c: fit_rows(c, repeats), fit_cfgs),
         ("epoch", lambda c: epoch_rows(c, repeats), fit_cfgs),
         ("fit-lbfgs", lambda c: lbfgs_rows(c, repeats), lbfgs_cfgs),
+        (
+            "reg",
+            lambda c: regression_rows(
+                {k: v for k, v in c.items() if k in fit_cfgs},
+                {k: v for k, v in lbfgs_cfgs.items() if k in c},
+                repeats,
+            ),
+            fit_cfgs,
+        ),
         ("predict", lambda c: predict_rows(args.quick, repeats), None),
         ("mem", lambda c: memory_rows(args.quick, args.threads), None),
     ]

@@ -13,15 +13,21 @@ import warnings
 
 import numpy as np
 import pytest
-from sklearn.datasets import make_circles, make_classification
+from sklearn.compose import TransformedTargetRegressor
+from sklearn.datasets import (
+    load_diabetes,
+    make_circles,
+    make_classification,
+    make_regression,
+)
 from sklearn.exceptions import ConvergenceWarning
-from sklearn.model_selection import StratifiedKFold, cross_val_score
-from sklearn.neural_network import MLPClassifier
+from sklearn.model_selection import KFold, StratifiedKFold, cross_val_score
+from sklearn.neural_network import MLPClassifier, MLPRegressor
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
 
-from backprop_mlp import BackpropMLPClassifier
-from backprop_mlp._cli import looks_continuous, main, read_csv
+from backprop_mlp import BackpropMLPClassifier, BackpropMLPRegressor
+from backprop_mlp._cli import guess_task, looks_continuous, main, read_csv
 
 SPECIES = np.array(["cat", "dog", "eel"])
 
@@ -41,15 +47,26 @@ def _table_rows(stdout):
     return rows
 
 
-def _oracle(X, y, hidden, solver, max_iter, folds, seed=0):
-    """Mean and std of each model's accuracy, computed without the CLI."""
-    cv = StratifiedKFold(folds, shuffle=True, random_state=seed)
+def _oracle(X, y, hidden, solver, max_iter, folds, seed=0, regression=False):
+    """Mean and std of each model's accuracy (R²), computed without the CLI."""
+    splitter = KFold if regression else StratifiedKFold
+    cv = splitter(folds, shuffle=True, random_state=seed)
     params = dict(
         hidden_layer_sizes=hidden, solver=solver, max_iter=max_iter, random_state=seed
     )
     out = {}
-    for cls in (BackpropMLPClassifier, MLPClassifier):
+    models = (
+        (BackpropMLPRegressor, MLPRegressor)
+        if regression
+        else (
+            BackpropMLPClassifier,
+            MLPClassifier,
+        )
+    )
+    for cls in models:
         pipe = make_pipeline(StandardScaler(), cls(**params))
+        if regression:
+            pipe = TransformedTargetRegressor(pipe, transformer=StandardScaler())
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", ConvergenceWarning)
             scores = cross_val_score(pipe, X, y, cv=cv)
@@ -184,12 +201,19 @@ def test_default_datasets_and_progress(capsys):
     assert main(["--folds", "2", "--max-iter", "3"]) == 0
     out, err = capsys.readouterr()
     rows = _table_rows(out)
-    assert {d for d, _ in rows} == {"circles", "digits"}
+    assert {d for d, _ in rows} == {"circles", "digits", "diabetes"}
 
     X, y = make_circles(n_samples=1000, factor=0.5, noise=0.1, random_state=0)
     expected = _oracle(X, y, (4, 3), "adam", 3, folds=2)
     for model, (mean, std) in expected.items():
         assert rows["circles", model][:2] == pytest.approx((mean, std), abs=5e-5)
+    X, y = load_diabetes(return_X_y=True)
+    expected = _oracle(X, y, (16,), "adam", 3, folds=2, regression=True)
+    for model, (mean, std) in expected.items():
+        assert rows["diabetes", model][:2] == pytest.approx((mean, std), abs=5e-5)
+    assert "diabetes: 442 samples, 10 features, a continuous target; regression" in (
+        out
+    )
     # 3 epochs of Adam converge nowhere, and the table says so.
     assert "MLPClassifier on digits reached max_iter without converging in 2 of 2" in (
         out
@@ -201,6 +225,78 @@ def test_default_datasets_and_progress(capsys):
                 assert re.search(
                     rf"^{dataset}: fold {fold}/2 {model} +accuracy", err, re.M
                 )
+    assert re.search(r"^diabetes: fold 2/2 BackpropMLPRegressor +R2", err, re.M)
+
+
+@pytest.fixture
+def quantity_csv(tmp_path):
+    """A CSV with a continuous numeric target in the first column."""
+    X, y = make_regression(n_samples=60, n_features=3, noise=5.0, random_state=0)
+    path = tmp_path / "quantity.csv"
+    with open(path, "w", newline="") as file:
+        writer = csv.writer(file)
+        writer.writerow(["price", "a", "b", "c"])
+        for x, value in zip(X, y, strict=True):
+            writer.writerow([repr(float(v)) for v in (value, *x)])
+    return path, X, y
+
+
+def test_continuous_target_runs_regression(quantity_csv, capsys):
+    """A numeric, non-integer target: regressors, R² on shuffled K-fold,
+    equal to cross_val_score's, and the report says why."""
+    path, X, y = quantity_csv
+    argv = ["--csv", str(path), "--target", "price", "--hidden", "5"]
+    assert main([*argv, "--folds", "3", "--max-iter", "30", "--quiet"]) == 0
+    out, _ = capsys.readouterr()
+    rows = _table_rows(out)
+    expected = _oracle(X, y, (5,), "adam", 30, folds=3, regression=True)
+    for model, (mean, std) in expected.items():
+        assert rows["quantity.csv", model][:2] == pytest.approx((mean, std), abs=5e-5)
+    assert rows["quantity.csv", "BackpropMLPRegressor"][3] > 0
+    assert "regression (guessed: the target 'price' looks continuous (60" in out
+    assert "R" in out.splitlines()[5]  # the score column names R²
+
+
+def test_task_option_overrides_the_guess_both_ways(quantity_csv, species_csv, capsys):
+    """--task regression on integer labels, and classification on a numeric
+    target with few values, run what is asked and say so."""
+    path, X, _ = quantity_csv
+    # Integer codes 0..2 look like classes; regression is asked for.
+    labels = np.arange(len(X)) % 3
+    codes = path.parent / "codes.csv"
+    rows = zip(labels, X[:, 0], strict=True)
+    codes.write_text("code,a\n" + "".join(f"{c},{float(x)!r}\n" for c, x in rows))
+    argv = ["--csv", str(codes), "--target", "code", "--folds", "2", "--quiet"]
+    assert main([*argv, "--max-iter", "5", "--task", "regression"]) == 0
+    out, _ = capsys.readouterr()
+    assert ("codes.csv", "BackpropMLPRegressor") in _table_rows(out)
+    assert (
+        "--task regression, overriding the guess: the target 'code' looks like" in out
+    )
+    assert main([*argv, "--max-iter", "5"]) == 0
+    out, _ = capsys.readouterr()
+    assert ("codes.csv", "BackpropMLPClassifier") in _table_rows(out)
+    # String labels cannot be regressed: one line, exit status 2.
+    species, _, _ = species_csv
+    argv = ["--csv", str(species), "--target", "species", "--task", "regression"]
+    assert main([*argv, "--quiet"]) == 2
+    assert "needs finite numbers in the target, but it has 'cat'" in (
+        capsys.readouterr().err
+    )
+
+
+@pytest.mark.parametrize(
+    ("values", "task"),
+    [
+        (["a", "b", "a"], "classification"),
+        (["1", "2", "3"], "classification"),
+        ([str(i) for i in range(21)], "regression"),  # looks_continuous's rule
+        (["0.5", "1.5", "0.5"], "regression"),
+        (["1", "nan", "2.5"], "classification"),  # not all finite numbers
+    ],
+)
+def test_guess_task(values, task):
+    assert guess_task(np.array(values))[0] == task
 
 
 def test_parallel_folds_give_the_serial_table(species_csv, capsys):
@@ -241,9 +337,11 @@ def test_parallel_folds_give_the_serial_table(species_csv, capsys):
         ("y\np\nq\n", ["--target", "y"], "no feature columns"),
         (",y\n0,p\n1,q\n", ["--target", "y"], "no feature columns"),
         (
+            # A quantity classified on request: one row per "class".
             "a,y\n" + "".join(f"{i},{1000 + 7 * i}.0\n" for i in range(30)),
-            ["--target", "y"],
-            "the target 'y' looks continuous (30 distinct numbers in 30 rows)",
+            ["--target", "y", "--task", "classification"],
+            "the target 'y' looks continuous (30 distinct numbers in 30 rows): "
+            "drop --task classification",
         ),
     ],
 )

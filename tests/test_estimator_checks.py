@@ -16,7 +16,11 @@ from sklearn.utils.estimator_checks import (
     parametrize_with_checks,
 )
 
-from backprop_mlp import BackpropMLPClassifier, TrainingDivergedWarning
+from backprop_mlp import (
+    BackpropMLPClassifier,
+    BackpropMLPRegressor,
+    TrainingDivergedWarning,
+)
 
 NAME = BackpropMLPClassifier.__name__
 
@@ -47,8 +51,32 @@ CONFIGS = [
 ]
 
 
+# Every solver with both losses. check_regressors_train wants R² > 0.5 from
+# a brief fit; the Poisson loss declares positive targets (positive_only).
+REGRESSOR_CONFIGS = [
+    dict(solver="lbfgs", hidden_layer_sizes=(5,), max_iter=100),
+    dict(solver="sgd", hidden_layer_sizes=(5,), max_iter=100, learning_rate_init=0.02),
+    dict(solver="adam", hidden_layer_sizes=(5,), max_iter=100, learning_rate_init=0.02),
+]
+
+
 def _estimators():
-    return [BackpropMLPClassifier(random_state=0, **config) for config in CONFIGS]
+    return [BackpropMLPClassifier(random_state=0, **config) for config in CONFIGS] + [
+        BackpropMLPRegressor(loss=loss, random_state=0, **config)
+        for loss in ("squared_error", "poisson")
+        for config in REGRESSOR_CONFIGS
+    ]
+
+
+def _each_estimator(solver):
+    return [
+        BackpropMLPClassifier(
+            solver=solver, hidden_layer_sizes=(5,), max_iter=20, random_state=0
+        ),
+        BackpropMLPRegressor(
+            solver=solver, hidden_layer_sizes=(5,), max_iter=20, random_state=0
+        ),
+    ]
 
 
 @parametrize_with_checks(_estimators())
@@ -61,20 +89,16 @@ def test_sklearn_compatible(estimator, check):
 def test_param_validation(solver):
     """Invalid parameter types and values raise InvalidParameterError in fit."""
     # partial_fit exists for sgd and adam, so it is checked there too.
-    estimator = BackpropMLPClassifier(
-        solver=solver, hidden_layer_sizes=(5,), max_iter=20, random_state=0
-    )
-    check_param_validation(NAME, estimator)
+    for estimator in _each_estimator(solver):
+        check_param_validation(type(estimator).__name__, estimator)
 
 
 @pytest.mark.parametrize("solver", ["lbfgs", "sgd", "adam"])
 def test_dataframe_column_names_consistency(solver):
     """feature_names_in_ is set from a DataFrame and checked at predict."""
     pytest.importorskip("pandas")
-    estimator = BackpropMLPClassifier(
-        solver=solver, hidden_layer_sizes=(5,), max_iter=20, random_state=0
-    )
-    check_dataframe_column_names_consistency(NAME, estimator)
+    for estimator in _each_estimator(solver):
+        check_dataframe_column_names_consistency(type(estimator).__name__, estimator)
 
 
 @pytest.mark.filterwarnings("error::backprop_mlp.TrainingDivergedWarning")

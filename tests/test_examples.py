@@ -1,6 +1,7 @@
 """The gallery examples run as plain scripts and reach what their text claims."""
 
 import itertools
+import re
 import runpy
 import sys
 from pathlib import Path
@@ -47,6 +48,7 @@ def test_every_example_is_tested():
         "plot_dropout.py",
         "plot_digits_weights.py",
         "plot_gradient_check.py",
+        "plot_regression.py",
     }
     assert {p.name for p in EXAMPLES.glob("plot_*.py")} == tested
 
@@ -209,6 +211,21 @@ def test_gradient_check(monkeypatch, capsys):
     # The example puts the true derivative back.
     assert ACTIVATIONS["logistic"] is logistic
     assert "<- MISMATCH" in capsys.readouterr().out
+    assert len(figures) == 1
+
+
+@pytest.mark.slow
+def test_regression(monkeypatch, capsys):
+    ns, figures = _run("plot_regression.py", monkeypatch)
+    # Every activation fits the clean curve well.
+    assert min(ns["r2"].values()) > 0.98
+    out = capsys.readouterr().out
+    # MLPRegressor's fits are as good, and the first iterations agree.
+    for r2 in re.findall(r"MLPRegressor's R² ([\d.]+)", out):
+        assert float(r2) > 0.98
+    gaps = re.findall(r"differ by ([\de.+-]+)", out)
+    assert len(gaps) == 3 and max(float(g) for g in gaps) < 1e-10
+    # One figure: the samples, the true curve and four fits.
     assert len(figures) == 1
 
 

@@ -258,7 +258,7 @@ def test_result_summary():
 
 def test_invalid_arguments():
     X, y = _data("binary")
-    with pytest.raises(TypeError, match="BackpropMLPClassifier or a dict"):
+    with pytest.raises(TypeError, match="BackpropMLPRegressor or a dict"):
         check_gradients(MLPClassifier(), X, y)
     with pytest.raises(ValueError, match="eps must be positive"):
         check_gradients({}, X, y, eps=0)

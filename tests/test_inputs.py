@@ -196,6 +196,16 @@ def test_invalid_hyper_parameters(data, solver, params, error, match):
     _fails_before_training(clf, error, match, X, y)
 
 
+def test_set_params_with_an_unknown_name_sets_nothing():
+    """set_params refuses an unknown name before setting the others (found by
+    test_properties: scikit-learn's sets the names before the unknown one)."""
+    clf = _clf()
+    before = clf.get_params()
+    with pytest.raises(ValueError, match=r"Invalid parameter\(s\) \['nope'\]"):
+        clf.set_params(alpha=1.0, nope=2, max_iter=7)
+    assert clf.get_params() == before
+
+
 def test_dropout_with_lbfgs(data):
     """L-BFGS has no batches to drop units from: dropout is refused, not ignored."""
     X, y = data
@@ -299,6 +309,60 @@ def test_partial_fit_unseen_label(data):
     _fails_before_training(clf, ValueError, match, X, y + 1, method="partial_fit")
     for W, W_before in zip(clf.coefs_, coefs, strict=True):
         np.testing.assert_array_equal(W, W_before)
+
+
+def test_partial_fit_first_call_label_not_in_classes(data):
+    """The first call refuses labels outside ``classes`` too (found by
+    test_properties: they were encoded as no class and trained on as class 0).
+    """
+    X, y = data
+    y = np.where(np.arange(len(y)) == 0, 2, y)
+    clf = _clf(solver="sgd")
+    match = r"`y` has classes not in `self.classes_`. `self.classes_` has \[0 1\]"
+    _fails_before_training(
+        clf, ValueError, match, X, y, method="partial_fit", classes=[0, 1]
+    )
+    assert not hasattr(clf, "coefs_")
+
+
+@pytest.mark.parametrize("classes", [5, "ab", [[0, 1], [1, 0]], []])
+@pytest.mark.parametrize("call", ["first", "later"])
+def test_partial_fit_classes_not_a_list_of_labels(data, classes, call):
+    """``classes`` must be a 1-D list of labels (found by test_properties: a 2-D
+    one made a model whose predict raised IndexError)."""
+    X, y = data
+    clf = _clf(solver="sgd")
+    if call == "later":
+        clf.partial_fit(X, y, classes=[0, 1])
+    match = "classes must be a non-empty 1-D array-like"
+    _fails_before_training(
+        clf,
+        ValueError,
+        match,
+        X,
+        y,
+        method="partial_fit",
+        classes=classes,
+    )
+
+
+@pytest.mark.parametrize("method", ["fit", "partial_fit"])
+@pytest.mark.parametrize("first", ["single-label", "multilabel"])
+def test_continuing_with_another_kind_of_target(data, method, first):
+    """A warm start or partial_fit cannot switch between single-label and
+    multilabel targets with the same labels (found by test_properties: the
+    label binarizer's unnamed error, "The object was not fitted with multilabel
+    input")."""
+    X, y = data
+    Y = np.column_stack([y, 1 - y])
+    targets = {"single-label": y, "multilabel": Y}
+    clf = _clf(solver="sgd", warm_start=True)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        clf.fit(X, targets[first])
+    other = "multilabel" if first == "single-label" else "single-label"
+    match = f"y is {other}, but the model was fitted on {first} targets"
+    _fails_before_training(clf, ValueError, match, X, targets[other], method=method)
 
 
 def test_partial_fit_feature_count_change(data):
@@ -470,6 +534,29 @@ def test_overflow_keeps_last_finite_weights():
     for W, W_ref in zip(clf.coefs_, reference.coefs_, strict=True):
         np.testing.assert_array_equal(W, W_ref)
     assert clf.loss_ == reference.loss_
+
+
+def test_overflow_at_the_kept_weights_after_a_first_epoch_divergence():
+    """A warm start whose first epoch diverges on data that overflows the
+    forward pass: the loss of the kept weights is inf, not NaN, and numpy's
+    overflow warning does not leak (found by test_properties)."""
+    rng = np.random.default_rng(0)
+    X, y = rng.normal(size=(20, 2)), rng.integers(0, 2, 20)
+    clf = _clf(solver="sgd", learning_rate_init=10.0, warm_start=True)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        clf.fit(X, y)
+    coefs = [W.copy() for W in clf.coefs_]
+    X_huge = X * 1e30
+    X_huge[4, 0] = 1e308  # finite, but x * w overflows, and inf - inf is NaN
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", RuntimeWarning)
+        with pytest.warns(TrainingDivergedWarning, match="epoch 1"):
+            clf.fit(X_huge, y)
+    assert clf.n_iter_ == 0
+    assert clf.loss_ == np.inf
+    for W, W_before in zip(clf.coefs_, coefs, strict=True):
+        np.testing.assert_array_equal(W, W_before)
 
 
 # ------------------------------------------------------------ single class

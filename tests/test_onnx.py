@@ -20,7 +20,7 @@ ort = pytest.importorskip("onnxruntime")
 skl2onnx = pytest.importorskip("skl2onnx")
 bmlp_onnx = pytest.importorskip("backprop_mlp.onnx")
 
-from backprop_mlp import BackpropMLPClassifier  # noqa: E402
+from backprop_mlp import BackpropMLPClassifier, BackpropMLPRegressor  # noqa: E402
 from backprop_mlp._activations import ACTIVATIONS  # noqa: E402
 
 TOLERANCE = {np.float32: 1e-5, np.float64: 1e-10}
@@ -230,3 +230,24 @@ def test_regressor_converter_matches_mlp_regressor(activation, out_activation, d
     assert got.shape == (len(X), 2)
     tol = TOLERANCE[dtype]
     np.testing.assert_allclose(got, expected, rtol=tol, atol=tol)
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("loss", ["squared_error", "poisson"])
+def test_the_regressor_exports_as_registered(loss, dtype):
+    """BackpropMLPRegressor itself, one and two outputs, both losses, an
+    activation each way (native in float32, elementary in float64): the
+    graph's output is ``predict``, in its shape."""
+    # Moderate inputs: _data's far-out rows overflow exp in float32.
+    X = np.random.default_rng(0).standard_normal((100, 5))
+    Y = np.exp(np.column_stack([np.sin(X[:, 0]), X[:, 1] / 3]))  # positive
+    for y, activation in ((Y, "gelu"), (Y[:, 1], "tanh")):
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            reg = BackpropMLPRegressor(
+                loss=loss, hidden_layer_sizes=(6,), activation=activation, max_iter=30
+            ).fit(X, y)
+        _, (got,) = _run(reg, X, dtype)
+        expected = reg.predict(X)
+        tol = TOLERANCE[dtype]
+        np.testing.assert_allclose(got.reshape(expected.shape), expected, tol, tol)

@@ -165,6 +165,36 @@ def test_same_model_as_in_memory_fit(data, tmp_path, source, params, weighted):
         )
 
 
+@pytest.mark.parametrize("n_targets", [1, 2])
+def test_regressor_same_model_as_in_memory_fit(data, n_targets):
+    from backprop_mlp import BackpropMLPRegressor
+
+    X = data["X"]
+    rng = np.random.default_rng(0)
+    y = X @ rng.standard_normal((X.shape[1], n_targets))
+    y = y.ravel() if n_targets == 1 else y
+    reg = BackpropMLPRegressor(
+        hidden_layer_sizes=(7,),
+        max_iter=8,
+        shuffle=False,
+        batch_size=BLOCK,
+        early_stopping=True,
+        n_iter_no_change=2,
+        random_state=0,
+    )
+    val = {"X_val": data["X_val"], "y_val": data["X_val"] @ np.ones((6, n_targets))}
+    if n_targets == 1:
+        val["y_val"] = val["y_val"].ravel()
+    expected = clone(reg).fit(X, y, sample_weight=data["sample_weight"], **val)
+    blocks = BlockSource.from_arrays(X, y, BLOCK, sample_weight=data["sample_weight"])
+    ours = fit_blocks(clone(reg), blocks, **val)
+    for name in ("loss_curve_", "validation_scores_", "n_iter_", "t_", "loss_"):
+        assert getattr(ours, name) == getattr(expected, name), name
+    for a, b in zip(ours.coefs_, expected.coefs_, strict=True):
+        np.testing.assert_allclose(a, b, rtol=1e-13, atol=0)
+    np.testing.assert_allclose(ours.predict(X), expected.predict(X), rtol=1e-13)
+
+
 def test_warm_start_continues_like_fit(data):
     """A second fit_blocks continues as a second in-memory fit does."""
     clf = BackpropMLPClassifier(
@@ -432,7 +462,7 @@ def test_refused_arguments(data, tmp_path):
     blocks = BlockSource.from_arrays(data["X"], data["y"], BLOCK)
     with pytest.raises(TypeError, match="blocks must be a BlockSource"):
         fit_blocks(BackpropMLPClassifier(), (data["X"], data["y"]), classes=CLASSES)
-    with pytest.raises(TypeError, match="trains a BackpropMLPClassifier"):
+    with pytest.raises(TypeError, match="trains a BackpropMLPClassifier or"):
         fit_blocks(object(), blocks, classes=CLASSES)
     with pytest.raises(ValueError, match="block_size must be a positive integer"):
         BlockSource.from_arrays(data["X"], data["y"], 0)

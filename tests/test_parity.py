@@ -149,6 +149,20 @@ def assert_same_model(sk, ours, X, rtol=RTOL64, atol=ATOL64):
         Tolerances of the floating-point comparisons.
     """
     np.testing.assert_array_equal(ours.classes_, sk.classes_)
+    assert_same_training(sk, ours, rtol, atol)
+    np.testing.assert_allclose(
+        ours.predict_proba(X), sk.predict_proba(X), rtol=rtol, atol=atol
+    )
+    np.testing.assert_array_equal(ours.predict(X), sk.predict(X))
+
+
+def assert_same_training(sk, ours, rtol, atol):
+    """Assert that two fitted MLPs (classifiers or regressors) trained alike.
+
+    Compares the layout, the weights and the training record (``loss_``,
+    ``n_iter_``, and where scikit-learn has them ``loss_curve_``, ``t_``,
+    ``best_loss_``, the validation scores).
+    """
     assert ours.n_outputs_ == sk.n_outputs_
     assert ours.n_layers_ == sk.n_layers_
     assert ours.out_activation_ == sk.out_activation_
@@ -170,10 +184,6 @@ def assert_same_model(sk, ours, X, rtol=RTOL64, atol=ATOL64):
             assert ours.best_validation_score_ == pytest.approx(
                 sk.best_validation_score_
             )
-    np.testing.assert_allclose(
-        ours.predict_proba(X), sk.predict_proba(X), rtol=rtol, atol=atol
-    )
-    np.testing.assert_array_equal(ours.predict(X), sk.predict(X))
 
 
 # ------------------------------------------------ (a) same seed, same model

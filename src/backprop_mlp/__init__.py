@@ -1,7 +1,9 @@
 """backprop-mlp: a multilayer perceptron trained by back-propagation in numpy.
 
-:class:`BackpropMLPClassifier` is a scikit-learn estimator with the API of
-:class:`sklearn.neural_network.MLPClassifier`; its forward pass,
+:class:`BackpropMLPClassifier` and :class:`BackpropMLPRegressor` are
+scikit-learn estimators with the API of
+:class:`sklearn.neural_network.MLPClassifier` and
+:class:`~sklearn.neural_network.MLPRegressor`; their forward pass,
 back-propagation and parameter updates are written from scratch in
 :mod:`backprop_mlp._network`, :mod:`backprop_mlp._activations`,
 :mod:`backprop_mlp._losses` and :mod:`backprop_mlp._optimizers`.
@@ -19,11 +21,13 @@ from ._display import LossCurveDisplay
 from ._gradient_check import GradientCheckResult, LayerGradientCheck, check_gradients
 from ._out_of_core import fit_blocks
 from ._persistence import InconsistentVersionWarning
+from ._regressor import BackpropMLPRegressor
 from ._version import __version__
 from ._warnings import TrainingDivergedWarning
 
 __all__ = [
     "BackpropMLPClassifier",
+    "BackpropMLPRegressor",
     "BlockSource",
     "GradientCheckResult",
     "InconsistentVersionWarning",

@@ -230,6 +230,32 @@ class BaseBackpropMLP(PersistenceMixin, _CallbackSupportMixin, BaseEstimator):
             if name not in ("self", "__class__"):
                 setattr(self, name, value)
 
+    def set_params(self, **params):
+        """Set the parameters of this estimator: all of them, or none.
+
+        Unlike scikit-learn's, an unknown name is refused before anything is
+        set, so a refused call leaves every parameter as it was.
+
+        Parameters
+        ----------
+        **params : dict
+            Parameter names and their new values.
+
+        Returns
+        -------
+        self : estimator instance
+            The estimator.
+        """
+        valid = self.get_params(deep=False)
+        unknown = sorted(set(params) - set(valid))
+        if unknown:
+            raise ValueError(
+                f"Invalid parameter(s) {unknown} for estimator "
+                f"{type(self).__name__}; none was set. Valid parameters are: "
+                f"{sorted(valid)!r}."
+            )
+        return super().set_params(**params)
+
     # ------------------------------------------------------------- the fit
 
     def _fit(self, X, y, sample_weight=None, *, incremental=False, **extra):
@@ -293,6 +319,10 @@ class BaseBackpropMLP(PersistenceMixin, _CallbackSupportMixin, BaseEstimator):
                 f"to {self.coefs_[0].dtype}, or set warm_start=False to start afresh."
             )
         Y, y = self._encode_targets(y, continuing, incremental, **kw)
+        if Y.dtype.kind == "f":
+            # Real-valued targets train in the dtype of X, as the network does:
+            # P - Y must not turn float32 gradients into float64.
+            Y = Y.astype(X.dtype, copy=False)
         sample_weight = self._training_weights(sample_weight, X, y)
         alpha = self.alpha
         if sample_weight is not None:
@@ -484,11 +514,13 @@ class BaseBackpropMLP(PersistenceMixin, _CallbackSupportMixin, BaseEstimator):
             # No epoch completed (the first diverged, or was interrupted): the
             # loss is that of the weights kept, the ones training started from.
             # (Not computed for a block source: it would take a pass over it.)
-            self.loss_ = float(
-                plan.net.loss_and_gradient(
+            # Data that made the epoch overflow may overflow here too (inf -
+            # inf in a layer gives NaN): the loss is then too large for floats.
+            with np.errstate(over="ignore", invalid="ignore"):
+                loss = plan.net.loss_and_gradient(
                     plan.X, plan.Y, plan.sample_weight, plan.alpha
                 )[0]
-            )
+            self.loss_ = float(loss) if not np.isnan(loss) else np.inf
         stochastic = plan.optimizer is not None
         if stochastic and plan.monitor.quantity == "training loss":
             self.best_loss_ = plan.monitor.best

@@ -300,8 +300,8 @@ class _CheckedBlocks:
     Parameters
     ----------
     source : BlockSource
-    classes : ndarray
-        Every label the blocks may hold.
+    classes : ndarray or None
+        Every label the blocks may hold; None for a regressor's targets.
     dtype : dtype or None
         The model's dtype, when fixed by an earlier fit; else that of the
         first block (float64 unless it is float32).
@@ -332,15 +332,17 @@ class _CheckedBlocks:
                 f"{where} has {X.shape[1]} columns, but block 0 has "
                 f"{self.n_features}: every block must have the same features."
             )
-        y = column_or_1d(y, warn=True)
+        # Class labels are one column; a regressor's targets may be several.
+        y = column_or_1d(y, warn=True) if self.classes is not None else np.asarray(y)
         if len(y) != X.shape[0]:
             raise ValueError(f"{where} has {X.shape[0]} rows in X but {len(y)} in y.")
-        unknown = np.setdiff1d(y, self.classes)
-        if len(unknown):
-            raise ValueError(
-                f"{where} has labels {unknown} not in classes={self.classes}; "
-                "declare every class the source holds."
-            )
+        if self.classes is not None:
+            unknown = np.setdiff1d(y, self.classes)
+            if len(unknown):
+                raise ValueError(
+                    f"{where} has labels {unknown} not in classes={self.classes}; "
+                    "declare every class the source holds."
+                )
         if sw is not None:
             sw = column_or_1d(sw).astype(X.dtype, copy=False)
             if len(sw) != X.shape[0] or not np.all(sw >= 0):

@@ -54,6 +54,17 @@ def _check_label_types(y):
         )
 
 
+def _check_classes(classes):
+    """The ``classes`` of a first partial_fit call: a 1-D array of labels."""
+    array = np.asarray(classes)
+    if array.ndim != 1 or array.size == 0:
+        raise ValueError(
+            "classes must be a non-empty 1-D array-like holding every label "
+            f"that calls to partial_fit may see, got {classes!r}."
+        )
+    return array
+
+
 class BackpropMLPClassifier(ClassifierMixin, BaseBackpropMLP):
     """Multilayer-perceptron classifier trained by back-propagation in numpy.
 
@@ -372,6 +383,8 @@ class BackpropMLPClassifier(ClassifierMixin, BaseBackpropMLP):
             y = column_or_1d(y, warn=True)
         _check_label_types(y)
         check_classification_targets(y)
+        multilabel = type_of_target(y).startswith("multilabel")
+        seen = unique_labels(y)
         if incremental and classes is None and not continuing:
             raise ValueError(
                 "classes must be passed on the first call to partial_fit: all "
@@ -379,26 +392,20 @@ class BackpropMLPClassifier(ClassifierMixin, BaseBackpropMLP):
             )
         if not continuing:
             binarizer = LabelBinarizer()
-            if incremental and not type_of_target(y).startswith("multilabel"):
-                binarizer.fit(classes)
+            if incremental and not multilabel:
+                binarizer.fit(_check_classes(classes))
             else:
                 binarizer.fit(y)
             self._label_binarizer, self.classes_ = binarizer, binarizer.classes_
         else:
-            seen = unique_labels(y)
+            self._check_same_kind_of_target(multilabel)
             if incremental:
                 if classes is not None and not np.array_equal(
-                    unique_labels(classes), self.classes_
+                    unique_labels(_check_classes(classes)), self.classes_
                 ):
                     raise ValueError(
                         f"`classes={list(classes)!r}` is not the same as on the "
                         f"first call to partial_fit, was: {list(self.classes_)!r}."
-                    )
-                unseen = np.setdiff1d(seen, self.classes_)
-                if len(unseen):
-                    raise ValueError(
-                        f"`y` has classes not in `self.classes_`. "
-                        f"`self.classes_` has {self.classes_}. `y` has {seen}."
                     )
             elif set(seen) != set(self.classes_):
                 raise ValueError(
@@ -406,8 +413,28 @@ class BackpropMLPClassifier(ClassifierMixin, BaseBackpropMLP):
                     f"as in the previous call to fit. Previously got "
                     f"{self.classes_}, `y` has {seen}."
                 )
+        if incremental:
+            # The first call too: a label outside `classes` would be encoded
+            # as no class at all, and trained on as the negative one.
+            unseen = np.setdiff1d(seen, self.classes_)
+            if len(unseen):
+                raise ValueError(
+                    f"`y` has classes not in `self.classes_`. "
+                    f"`self.classes_` has {self.classes_}. `y` has {seen}."
+                )
         # bool targets: P - Y then stays in the dtype of P (float32 or 64).
         return self._label_binarizer.transform(y).astype(bool), y
+
+    def _check_same_kind_of_target(self, multilabel):
+        fitted = self._label_binarizer.y_type_.startswith("multilabel")
+        if multilabel != fitted:
+            kinds = {True: "multilabel", False: "single-label"}
+            raise ValueError(
+                f"y is {kinds[multilabel]}, but the model was fitted on "
+                f"{kinds[fitted]} targets: warm_start and partial_fit continue "
+                "with the same kind of target. Set warm_start=False (or use "
+                "fit) to start afresh."
+            )
 
     def _training_weights(self, sample_weight, X, y):
         sample_weight = super()._training_weights(sample_weight, X, y)

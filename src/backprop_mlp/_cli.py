@@ -1,15 +1,20 @@
-"""Command line: cross-validate BackpropMLPClassifier against MLPClassifier.
+"""Command line: cross-validate our estimators against scikit-learn's.
 
 ``python -m backprop_mlp`` (or the ``backprop-mlp`` console script) trains both
 estimators with identical hyper-parameters, each behind a ``StandardScaler`` in
-a ``Pipeline``, on the same stratified folds, and prints one table: mean
-accuracy ± standard deviation over the folds, mean fit time, and how long our
-fit takes relative to scikit-learn's.
+a ``Pipeline``, on the same folds, and prints one table: mean score ± standard
+deviation over the folds, mean fit time, and how long our fit takes relative
+to scikit-learn's. Classification compares BackpropMLPClassifier with
+MLPClassifier by accuracy on stratified folds; regression compares
+BackpropMLPRegressor with MLPRegressor by R² on shuffled K-fold splits, with
+the target standardised too (``TransformedTargetRegressor``).
 
-Without ``--csv`` it runs on two embedded data sets: the tutorial's two circles
-(``make_circles``, the ``[2, 4, 3, 1]`` network) and scikit-learn's
-``load_digits``. With ``--csv FILE --target COLUMN`` it runs on the user's data
-instead. Mistakes in that file end the program with a one-line message and exit
+Without ``--csv`` it runs on three embedded data sets: the tutorial's two
+circles (``make_circles``, the ``[2, 4, 3, 1]`` network), scikit-learn's
+``load_digits`` and, for regression, ``load_diabetes``. With ``--csv FILE
+--target COLUMN`` it runs on the user's data instead, as classification or
+regression as the target column suggests (:func:`guess_task`) or ``--task``
+says. Mistakes in that file end the program with a one-line message and exit
 status 2, never a traceback.
 
 The CSV is read with the standard library, not pandas, which is not a runtime
@@ -28,14 +33,16 @@ from dataclasses import dataclass, field
 import numpy as np
 from joblib import Parallel, delayed
 from sklearn.base import clone
+from sklearn.compose import TransformedTargetRegressor
 from sklearn.exceptions import ConvergenceWarning
-from sklearn.model_selection import StratifiedKFold
-from sklearn.neural_network import MLPClassifier
+from sklearn.model_selection import KFold, StratifiedKFold
+from sklearn.neural_network import MLPClassifier, MLPRegressor
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
 from threadpoolctl import threadpool_limits
 
 from ._classifier import BackpropMLPClassifier
+from ._regressor import BackpropMLPRegressor
 
 __all__ = ["main"]
 
@@ -47,6 +54,8 @@ EXIT_USAGE = 2
 _CIRCLES_MAX_ITER = 1000
 _DEFAULT_MAX_ITER = 200
 _CSV_HIDDEN = (100,)
+# The scikit-learn models, whose fit time is the ratio's denominator.
+_SKLEARN_MODELS = ("MLPClassifier", "MLPRegressor")
 
 
 class DataError(Exception):
@@ -55,7 +64,7 @@ class DataError(Exception):
 
 @dataclass
 class Dataset:
-    """A classification problem and the network size used on it."""
+    """A problem, the network size used on it, and which task it is and why."""
 
     name: str
     X: np.ndarray
@@ -63,6 +72,8 @@ class Dataset:
     hidden: tuple
     max_iter: int
     notes: list = field(default_factory=list)  # what reading left out
+    task: str = "classification"
+    why: str = "class labels"
 
 
 @dataclass
@@ -129,10 +140,11 @@ def _build_parser():
             "Cross-validate backprop_mlp.BackpropMLPClassifier against "
             "sklearn.neural_network.MLPClassifier with identical hyper-parameters "
             "(each as StandardScaler + classifier, on the same stratified folds) "
-            "and print accuracy and fit time. Without --csv it runs on the "
-            "tutorial's two circles (hidden 4,3; max-iter "
-            f"{_CIRCLES_MAX_ITER}) and scikit-learn's digits (hidden 64; max-iter "
-            f"{_DEFAULT_MAX_ITER})."
+            "and print accuracy and fit time; for regression, BackpropMLPRegressor "
+            "against MLPRegressor by R2 on shuffled K-fold splits. Without --csv "
+            "it runs on the tutorial's two circles (hidden 4,3; max-iter "
+            f"{_CIRCLES_MAX_ITER}), scikit-learn's digits (hidden 64; max-iter "
+            f"{_DEFAULT_MAX_ITER}) and its diabetes regression data (hidden 16)."
         ),
         epilog=(
             "Progress goes to stderr, the table to stdout. Fits run with one BLAS "
@@ -152,7 +164,20 @@ def _build_parser():
     data.add_argument(
         "--target",
         metavar="COLUMN",
-        help="name of the class-label column of --csv (labels may be strings)",
+        help=(
+            "name of the target column of --csv: class labels (may be strings) "
+            "or a numeric quantity"
+        ),
+    )
+    data.add_argument(
+        "--task",
+        choices=("auto", "classification", "regression"),
+        default="auto",
+        help=(
+            "what to do with --target (default: auto, regression when the column "
+            "looks continuous: numbers, not all whole, or more than 20 distinct "
+            "ones with fewer than 5 rows each on average)"
+        ),
     )
     model = parser.add_argument_group("model and cross-validation")
     model.add_argument(
@@ -175,7 +200,7 @@ def _build_parser():
         type=_int_at_least(2),
         default=5,
         metavar="N",
-        help="number of stratified folds (default: 5)",
+        help="number of folds, stratified for classification (default: 5)",
     )
     model.add_argument(
         "--max-iter",
@@ -220,13 +245,21 @@ def builtin_datasets():
     datasets : list of Dataset
         The tutorial's circles and scikit-learn's digits.
     """
-    from sklearn.datasets import load_digits, make_circles
+    from sklearn.datasets import load_diabetes, load_digits, make_circles
 
     X, y = make_circles(n_samples=1000, factor=0.5, noise=0.1, random_state=0)
     digits = load_digits()
     return [
         Dataset("circles", X, y, (4, 3), _CIRCLES_MAX_ITER),
         Dataset("digits", digits.data, digits.target, (64,), _DEFAULT_MAX_ITER),
+        Dataset(
+            "diabetes",
+            *load_diabetes(return_X_y=True),
+            (16,),
+            _DEFAULT_MAX_ITER,
+            task="regression",
+            why="a disease-progression score",
+        ),
     ]
 
 
@@ -364,6 +397,86 @@ def looks_continuous(y):
     return n_distinct > 20 and len(values) < 5 * n_distinct
 
 
+def guess_task(y):
+    """Whether a target column of text looks like class labels or a quantity.
+
+    Parameters
+    ----------
+    y : ndarray of str
+
+    Returns
+    -------
+    task : {'classification', 'regression'}
+    why : str
+        What the target looks like, for the report.
+
+    Examples
+    --------
+    >>> guess_task(np.array(["1.5", "2.25", "0.1"]))[0]
+    'regression'
+    >>> guess_task(np.array(["0", "1", "1"]))
+    ('classification', 'looks like class labels (2 distinct numbers in 3 rows)')
+    """
+    values = _numbers_or_none(y)
+    if values is None:
+        return "classification", "looks like class labels (not all numbers)"
+    counts = f"{len(np.unique(values))} distinct numbers in {len(values)} rows"
+    if looks_continuous(y):
+        return "regression", f"looks continuous ({counts})"
+    return "classification", f"looks like class labels ({counts})"
+
+
+def _numbers_or_none(y):
+    try:
+        values = y.astype(np.float64)
+    except ValueError:
+        return None
+    return values if np.isfinite(values).all() else None
+
+
+def choose_task(y, requested, name):
+    """The task to run on CSV targets ``y``: ``--task``, or the guess.
+
+    Parameters
+    ----------
+    y : ndarray of str
+    requested : {'auto', 'classification', 'regression'}
+    name : str
+        The target column's name, for the report.
+
+    Returns
+    -------
+    task : str
+    why : str
+    y : ndarray
+        As floats for regression, else the labels unchanged.
+
+    Raises
+    ------
+    DataError
+        If regression is asked of a target with non-numeric values.
+    """
+    task, looks = guess_task(y)
+    looks = f"the target {name!r} {looks}"
+    if requested == "auto":
+        why = f"guessed: {looks}"
+    elif requested == task:
+        why = f"--task {requested}; {looks}"
+    else:
+        why = f"--task {requested}, overriding the guess: {looks}"
+        task = requested
+    if task == "regression":
+        values = _numbers_or_none(y)
+        if values is None:
+            bad = next(v for v in y if _numbers_or_none(np.array([v])) is None)
+            raise DataError(
+                f"--task regression needs finite numbers in the target, but it "
+                f"has {str(bad)!r}"
+            )
+        return task, why, values
+    return task, why, y
+
+
 def check_folds(y, n_folds):
     """Check that stratified ``n_folds``-fold cross-validation can run on ``y``.
 
@@ -395,10 +508,29 @@ def check_folds(y, n_folds):
         )
 
 
+def check_regression_folds(y, n_folds):
+    """Check that ``n_folds``-fold cross-validation can score R² on ``y``.
+
+    Raises
+    ------
+    DataError
+        If a test fold would hold fewer than 2 rows (R² is undefined), or the
+        target is constant.
+    """
+    if len(y) < 2 * n_folds:
+        raise DataError(
+            f"{len(y)} rows are too few for {n_folds} folds scored by R², which "
+            f"needs 2 rows per test fold; use --folds {max(2, len(y) // 2)} or add "
+            "rows"
+        )
+    if np.ptp(y) == 0:
+        raise DataError(f"the target is constant ({y[0]:g}): nothing to regress")
+
+
 # ------------------------------------------------------------ cross-validation
 
 
-def make_models(hidden, solver, max_iter, random_state):
+def make_models(hidden, solver, max_iter, random_state, task="classification"):
     """Both estimators with identical hyper-parameters, behind a scaler.
 
     Parameters
@@ -407,10 +539,13 @@ def make_models(hidden, solver, max_iter, random_state):
     solver : {'adam', 'sgd', 'lbfgs'}
     max_iter : int
     random_state : int
+    task : {'classification', 'regression'}, default='classification'
+        Regressors also have their target standardised, as networks trained
+        from small initial weights need.
 
     Returns
     -------
-    models : dict of str to Pipeline
+    models : dict of str to estimator
         Ours first, then scikit-learn's.
     """
     params = dict(
@@ -419,16 +554,25 @@ def make_models(hidden, solver, max_iter, random_state):
         max_iter=max_iter,
         random_state=random_state,
     )
+    if task == "regression":
+        return {
+            cls.__name__: TransformedTargetRegressor(
+                make_pipeline(StandardScaler(), cls(**params)),
+                transformer=StandardScaler(),
+            )
+            for cls in (BackpropMLPRegressor, MLPRegressor)
+        }
     return {
-        "BackpropMLPClassifier": make_pipeline(
-            StandardScaler(), BackpropMLPClassifier(**params)
-        ),
-        "MLPClassifier": make_pipeline(StandardScaler(), MLPClassifier(**params)),
+        cls.__name__: make_pipeline(StandardScaler(), cls(**params))
+        for cls in (BackpropMLPClassifier, MLPClassifier)
     }
 
 
 def cross_validate(dataset, models, n_folds, random_state, progress=None, n_jobs=1):
-    """Fit and score every model on the same stratified folds.
+    """Fit and score every model on the same folds.
+
+    Stratified folds for classification, scored by accuracy; shuffled K-fold
+    splits for regression, scored by R².
 
     Parameters
     ----------
@@ -449,7 +593,10 @@ def cross_validate(dataset, models, n_folds, random_state, progress=None, n_jobs
     results : list of ModelResult
         One per model, in the order of ``models``.
     """
-    cv = StratifiedKFold(n_folds, shuffle=True, random_state=random_state)
+    regression = dataset.task == "regression"
+    splitter = KFold if regression else StratifiedKFold
+    cv = splitter(n_folds, shuffle=True, random_state=random_state)
+    metric = "R2" if regression else "accuracy"
     results = {name: ModelResult(dataset.name, name) for name in models}
     fits = [
         (fold, name, train, test)
@@ -472,14 +619,14 @@ def cross_validate(dataset, models, n_folds, random_state, progress=None, n_jobs
         if progress is not None:
             progress(
                 f"{dataset.name}: fold {fold}/{n_folds} {name:<21} "
-                f"accuracy {score:.4f}  fit {elapsed:.2f} s"
+                f"{metric} {score:.4f}  fit {elapsed:.2f} s"
                 + ("" if converged else "  (not converged)")
             )
     return list(results.values())
 
 
 def _fit_and_score(model, X, y, train, test):
-    """Fit a clone of ``model`` on ``train``; its test accuracy, fit time, and
+    """Fit a clone of ``model`` on ``train``; its test score, fit time, and
     whether it converged."""
     model = clone(model)
     start = time.perf_counter()
@@ -522,16 +669,20 @@ def format_table(results):
     table : str
     """
     pm = _plus_minus()
+    r2 = "R²" if pm == "±" else "R2"  # the same console limits
     sklearn_time = {
-        r.dataset: np.mean(r.fit_times) for r in results if r.model == "MLPClassifier"
+        r.dataset: np.mean(r.fit_times) for r in results if r.model in _SKLEARN_MODELS
     }
-    header = ["dataset", "model", "accuracy (mean ± std)", "fit time", "ours/sklearn"]
-    header[2] = header[2].replace("±", pm)
+    metrics = {"Classifier": "accuracy", "Regressor": "R²"}
+    names = [m for kind, m in metrics.items() if any(kind in r.model for r in results)]
+    header = ["dataset", "model", " or ".join(names), "fit time", "ours/sklearn"]
+    header[2] += " (mean ± std)"
+    header[2] = header[2].replace("±", pm).replace("R²", r2)
     rows = []
     for r in results:
         fit_time = np.mean(r.fit_times)
         ratio = ""
-        if r.model != "MLPClassifier" and sklearn_time.get(r.dataset):
+        if r.model not in _SKLEARN_MODELS and sklearn_time.get(r.dataset):
             ratio = f"{fit_time / sklearn_time[r.dataset]:.2f}"
         rows.append(
             [
@@ -585,15 +736,22 @@ def _cross_validate_all(datasets, args, progress):
         hidden = args.hidden or dataset.hidden
         max_iter = args.max_iter or dataset.max_iter
         n_samples, n_features = dataset.X.shape
+        target = (
+            "a continuous target"
+            if dataset.task == "regression"
+            else f"{len(np.unique(dataset.y))} classes"
+        )
         summary.append(
             f"{dataset.name}: {n_samples} samples, {n_features} features, "
-            f"{len(np.unique(dataset.y))} classes; "
+            f"{target}; {dataset.task} ({dataset.why}); "
             f"hidden_layer_sizes={hidden}, max_iter={max_iter}"
         )
         summary += [f"{dataset.name}: {note}" for note in dataset.notes]
         for line in summary[-1 - len(dataset.notes) :]:
             progress(line)
-        models = make_models(hidden, args.solver, max_iter, args.random_state)
+        models = make_models(
+            hidden, args.solver, max_iter, args.random_state, dataset.task
+        )
         results += cross_validate(
             dataset, models, args.folds, args.random_state, progress, args.n_jobs
         )
@@ -637,21 +795,24 @@ def main(argv=None):
         if args.csv is not None:
             X, y, left_out = read_csv(args.csv, args.target)
             name = os.path.basename(args.csv)
-            if looks_continuous(y):
-                raise DataError(
-                    f"{name}: the target {args.target!r} looks continuous "
-                    f"({len(np.unique(y))} distinct numbers in {len(y)} rows), a "
-                    "regression target; this tool compares classifiers, which "
-                    "need class labels"
-                )
-            datasets = [Dataset(name, X, y, _CSV_HIDDEN, _DEFAULT_MAX_ITER, left_out)]
+            task, why, y = choose_task(y, args.task, args.target)
+            datasets = [
+                Dataset(name, X, y, _CSV_HIDDEN, _DEFAULT_MAX_ITER, left_out, task, why)
+            ]
         else:
             datasets = builtin_datasets()
         for dataset in datasets:
             try:
-                check_folds(dataset.y, args.folds)
+                if dataset.task == "regression":
+                    check_regression_folds(dataset.y, args.folds)
+                else:
+                    check_folds(dataset.y, args.folds)
             except DataError as exc:
-                raise DataError(f"{dataset.name}: {exc}") from None
+                hint = ""
+                if dataset.task == "classification" and looks_continuous(dataset.y):
+                    # --task classification on what looks like a quantity.
+                    hint = f"; {dataset.why}: drop --task classification to regress it"
+                raise DataError(f"{dataset.name}: {exc}{hint}") from None
     except DataError as exc:
         print(f"backprop-mlp: error: {exc}", file=sys.stderr)
         return EXIT_USAGE
@@ -665,9 +826,12 @@ def main(argv=None):
             print("backprop-mlp: interrupted", file=sys.stderr)
             return 130  # the shell's status for a process ended by Ctrl-C
 
+    tasks = sorted({dataset.task for dataset in datasets})
     print(
-        f"{args.folds}-fold stratified cross-validation (shuffled, random_state="
-        f"{args.random_state}) of StandardScaler + classifier, solver={args.solver}"
+        f"{args.folds}-fold cross-validation (shuffled, random_state="
+        f"{args.random_state}; stratified for classification) of StandardScaler + "
+        f"estimator (the target standardised too for regression), solver="
+        f"{args.solver}; task: {' and '.join(tasks)}"
     )
     print("\n".join(summary))
     print()

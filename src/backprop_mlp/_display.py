@@ -69,9 +69,10 @@ class LossCurveDisplay:
     loss_curve : array-like of shape (n_epochs,)
         The training objective after each epoch (``loss_curve_``).
     validation_loss_curve : array-like of shape (n_val_epochs,), default=None
-        The validation log-loss after each epoch (``validation_loss_curve_``).
+        The validation loss after each epoch (``validation_loss_curve_``).
     validation_scores : array-like of shape (n_val_epochs,), default=None
-        The validation accuracy after each epoch (``validation_scores_``).
+        The validation score after each epoch (``validation_scores_``): the
+        accuracy of a classifier, the R² of a regressor.
     estimator_name : str, default=None
         Shown as the title; none when None.
     best_epoch : int, default=None
@@ -251,7 +252,8 @@ class LossCurveDisplay:
 
         Parameters
         ----------
-        estimator : BackpropMLPClassifier, MLPClassifier or Pipeline
+        estimator : BackpropMLPClassifier, BackpropMLPRegressor, MLPClassifier, \
+                MLPRegressor or Pipeline
             A fitted estimator with a ``loss_curve_`` (for a Pipeline, its
             last step's); ``validation_loss_curve_`` and
             ``validation_scores_`` are drawn when present and not None, and

@@ -23,6 +23,7 @@ import scipy.sparse as sp
 from sklearn.base import clone
 from sklearn.utils import check_random_state
 
+from ._base import BaseBackpropMLP
 from ._classifier import BackpropMLPClassifier
 from ._network import Network, layer_views
 from ._training import dropout_masks
@@ -51,7 +52,7 @@ class LayerGradientCheck:
         ``k``, from 1 (the first hidden layer) to the output layer.
     activation : str
         The activation of the layer's units: a hidden activation, or
-        'logistic' / 'softmax' for the output layer.
+        'logistic', 'softmax', 'identity' or 'exp' for the output layer.
     weights_error, biases_error : float
         Relative errors ``||g - n|| / (||g|| + ||n||)`` between the
         back-propagated gradient ``g`` and the finite differences ``n``, over
@@ -184,10 +185,12 @@ def check_gradients(
 ):
     """Compare back-propagation with central finite differences, layer by layer.
 
-    The function checked is the training objective of
-    :class:`~backprop_mlp.BackpropMLPClassifier` on ``X, y``: the mean
-    log-loss, weighted by ``sample_weight`` times the class weights, plus the
-    L2 penalty ``alpha``. Its gradient by back-propagation
+    The function checked is the training objective of the estimator on
+    ``X, y``: for :class:`~backprop_mlp.BackpropMLPClassifier` the mean
+    log-loss, weighted by ``sample_weight`` times the class weights, for
+    :class:`~backprop_mlp.BackpropMLPRegressor` the mean half squared error
+    or half Poisson deviance, each plus the L2 penalty ``alpha``. Its
+    gradient by back-propagation
     (:meth:`Network.loss_and_gradient <backprop_mlp._network.Network.\
 loss_and_gradient>`) is compared, entry by entry, with
 
@@ -199,14 +202,16 @@ loss_and_gradient>`) is compared, entry by entry, with
 
     Parameters
     ----------
-    estimator_or_params : BackpropMLPClassifier or dict
+    estimator_or_params : BackpropMLPClassifier, BackpropMLPRegressor or dict
         A fitted estimator (its current weights are checked), an unfitted one
-        or a dict of constructor parameters (the initial weights ``fit``
-        would draw from ``random_state`` are checked, without training).
+        or a dict of constructor parameters of
+        :class:`~backprop_mlp.BackpropMLPClassifier` (the initial weights
+        ``fit`` would draw from ``random_state`` are checked, without
+        training).
     X : {array-like, sparse matrix} of shape (n_samples, n_features)
         The input data. Keep it small: each checked entry costs two passes.
     y : array-like of shape (n_samples,) or (n_samples, n_outputs)
-        The labels.
+        The labels, or the regression targets.
     sample_weight : array-like of shape (n_samples,), default=None
         Sample weights, as for ``fit``.
     eps : float, default=1e-6
@@ -250,15 +255,25 @@ loss_and_gradient>`) is compared, entry by entry, with
     ['W1', 'W2', 'W3', 'b1', 'b2', 'b3']
     >>> [layer.activation for layer in result.layers]
     ['tanh', 'tanh', 'logistic']
+
+    A regressor's objective, here the Poisson deviance of its exp output:
+
+    >>> from backprop_mlp import BackpropMLPRegressor
+    >>> reg = BackpropMLPRegressor(loss="poisson", hidden_layer_sizes=(4,),
+    ...                            random_state=0)
+    >>> result = check_gradients(reg, X, y)
+    >>> result.ok, result.layers[-1].activation
+    (True, 'exp')
     """
     if isinstance(estimator_or_params, dict):
         estimator = BackpropMLPClassifier(**estimator_or_params)
-    elif isinstance(estimator_or_params, BackpropMLPClassifier):
+    elif isinstance(estimator_or_params, BaseBackpropMLP):
         estimator = estimator_or_params
     else:
         raise TypeError(
-            "estimator_or_params must be a BackpropMLPClassifier or a dict of its "
-            f"parameters, got {type(estimator_or_params).__name__}."
+            "estimator_or_params must be a BackpropMLPClassifier, a "
+            "BackpropMLPRegressor or a dict of the classifier's parameters, got "
+            f"{type(estimator_or_params).__name__}."
         )
     if not eps > 0:
         raise ValueError(f"eps must be positive, got {eps!r}.")

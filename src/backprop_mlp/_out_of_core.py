@@ -127,15 +127,16 @@ def fit_blocks(estimator, blocks, *, classes=None, X_val=None, y_val=None):
 
     Parameters
     ----------
-    estimator : BackpropMLPClassifier
+    estimator : BackpropMLPClassifier or BackpropMLPRegressor
         With ``solver='sgd'`` or ``'adam'``. It is fitted in place, and left
         as it was if an error stops the fit.
     blocks : BlockSource
         The training data.
-    classes : array-like of shape (n_classes,)
+    classes : array-like of shape (n_classes,), default=None
         Every class the blocks hold: the blocks are not read ahead to find
         them. Required for a classifier, unless continuing a fitted one
-        (``warm_start=True``), whose ``classes_`` it must equal.
+        (``warm_start=True``), whose ``classes_`` it must equal; ignored for
+        a regressor.
     X_val : array-like of shape (n_val, n_features), default=None
         A validation set in memory, scored after every epoch
         (``validation_scores_``, ``validation_loss_curve_``), and watched by
@@ -146,7 +147,7 @@ def fit_blocks(estimator, blocks, *, classes=None, X_val=None, y_val=None):
 
     Returns
     -------
-    estimator : BackpropMLPClassifier
+    estimator : BackpropMLPClassifier or BackpropMLPRegressor
         The fitted estimator.
 
     Raises
@@ -183,7 +184,7 @@ def fit_blocks(estimator, blocks, *, classes=None, X_val=None, y_val=None):
     """
     if not isinstance(estimator, BaseBackpropMLP):
         raise TypeError(
-            "fit_blocks trains a BackpropMLPClassifier, got "
+            "fit_blocks trains a BackpropMLPClassifier or BackpropMLPRegressor, got "
             f"{type(estimator).__name__}; for another estimator with partial_fit, "
             "see dask-ml's Incremental."
         )
@@ -248,6 +249,8 @@ def _plan_blocks(view, blocks, classes, X_val, y_val):
             )
         if classes is None:
             classes = view.classes_
+    else:
+        classes = None  # a regressor's targets are numbers, not labels
     hidden = view._hidden_layer_sizes()
     activations = view._hidden_activations(len(hidden))
     rates = view._dropout_rates(len(hidden))
@@ -258,7 +261,8 @@ def _plan_blocks(view, blocks, classes, X_val, y_val):
     # targets' encoding: partial_fit's, from `classes`.
     X0, y0, _ = checked.load(0)
     validate_data(view, X0, reset=not continuing)
-    Y0, _ = view._encode_targets(y0, continuing, True, classes=classes)
+    by_class = {"classes": classes} if is_classifier(view) else {}
+    Y0, _ = view._encode_targets(y0, continuing, True, **by_class)
     n_outputs = Y0.shape[1]
 
     def encode(X, y, sample_weight):
