@@ -299,6 +299,23 @@ def test_guess_task(values, task):
     assert guess_task(np.array(values))[0] == task
 
 
+def test_parallel_folds_give_the_serial_table(species_csv, capsys):
+    """--n-jobs 2 runs the fits in worker processes, and changes no score."""
+    path, _, _ = species_csv
+    argv = ["--csv", str(path), "--target", "species", "--hidden", "5"]
+    argv += ["--folds", "3", "--max-iter", "30"]
+    tables, progress = [], []
+    for n_jobs in ("1", "2"):
+        assert main([*argv, "--n-jobs", n_jobs]) == 0
+        out, err = capsys.readouterr()
+        tables.append({key: row[:2] for key, row in _table_rows(out).items()})
+        # Drop the fit times; keep which fit, its accuracy and convergence.
+        progress.append(re.sub(r"  fit \d+\.\d+ s", "", err))
+    assert tables[0] == tables[1]
+    assert progress[0] == progress[1]
+    assert len(re.findall(r"fold \d/3", progress[0])) == 6
+
+
 @pytest.mark.parametrize(
     ("content", "argv", "message"),
     [
@@ -346,6 +363,7 @@ def test_unusable_csv_fails_with_one_line(tmp_path, capsys, content, argv, messa
         ["--hidden", "64,x"],
         ["--hidden", "0"],
         ["--folds", "1"],
+        ["--n-jobs", "0"],
         ["--solver", "newton"],
         ["--csv", "data.csv"],
         ["--target", "y"],

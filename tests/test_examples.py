@@ -40,6 +40,7 @@ def test_every_example_is_tested():
         "plot_tutorial_circles.py",
         "plot_grid_search.py",
         "plot_onnx_export.py",
+        "plot_scaling_out.py",
         "plot_solvers.py",
         "plot_alpha_sweep.py",
         "plot_class_weight.py",
@@ -225,4 +226,22 @@ def test_regression(monkeypatch, capsys):
     gaps = re.findall(r"differ by ([\de.+-]+)", out)
     assert len(gaps) == 3 and max(float(g) for g in gaps) < 1e-10
     # One figure: the samples, the true curve and four fits.
+    assert len(figures) == 1
+
+
+@pytest.mark.slow
+def test_scaling_out(monkeypatch):
+    pytest.importorskip("distributed")
+    ns, figures = _run("plot_scaling_out.py", monkeypatch)
+    # The search on the cluster scored every candidate as a serial one.
+    assert ns["same_scores"]
+    assert len(ns["serial"].cv_results_["params"]) == 4
+    # Out of core: every block and no validation row, early stopping with
+    # the best epoch's weights kept.
+    blocks, clf = ns["blocks"], ns["clf"]
+    assert sum(blocks.n_rows) == len(ns["X_train"]) - len(ns["y_val"])
+    assert clf.n_iter_ < clf.max_iter
+    assert clf.best_validation_score_ == max(clf.validation_scores_) > 0.95
+    assert len(clf.loss_curve_) == len(clf.validation_loss_curve_) == clf.n_iter_
+    assert ns["test_accuracy"] > 0.9
     assert len(figures) == 1

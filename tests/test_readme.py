@@ -49,8 +49,9 @@ def test_readme_says_what_each_extra_brings():
         name: set(re.findall(r'"([A-Za-z0-9_.-]+)', block))
         for name, block in re.findall(r"^(\w+) = \[(.*?)\]$", section, re.M | re.S)
     }
-    assert {"plot", "skops", "onnx", "deploy", "test", "docs"} <= set(extras)
+    assert {"plot", "skops", "onnx", "deploy", "dask", "test", "docs"} <= set(extras)
     for name in extras:
         assert f"| `{name}` |" in README, name
-    assert extras["plot"] | extras["skops"] | extras["onnx"] <= extras["test"]
+    optional = extras["plot"] | extras["skops"] | extras["onnx"] | extras["dask"]
+    assert optional <= extras["test"]
     assert extras["deploy"] == extras["skops"] | extras["onnx"]

@@ -10,13 +10,16 @@ back-propagation and parameter updates are written from scratch in
 
 Around it: :func:`check_gradients` verifies back-propagation against finite
 differences, :class:`LossCurveDisplay` plots the training curves, and
-:class:`ProgressBar` shows training progress live.
+:class:`ProgressBar` shows training progress live. :func:`fit_blocks` trains
+on a :class:`BlockSource`: data larger than memory, block by block.
 """
 
+from ._blocks import BlockSource
 from ._callbacks import ProgressBar
 from ._classifier import BackpropMLPClassifier
 from ._display import LossCurveDisplay
 from ._gradient_check import GradientCheckResult, LayerGradientCheck, check_gradients
+from ._out_of_core import fit_blocks
 from ._persistence import InconsistentVersionWarning
 from ._regressor import BackpropMLPRegressor
 from ._version import __version__
@@ -25,6 +28,7 @@ from ._warnings import TrainingDivergedWarning
 __all__ = [
     "BackpropMLPClassifier",
     "BackpropMLPRegressor",
+    "BlockSource",
     "GradientCheckResult",
     "InconsistentVersionWarning",
     "LayerGradientCheck",
@@ -33,4 +37,5 @@ __all__ = [
     "TrainingDivergedWarning",
     "__version__",
     "check_gradients",
+    "fit_blocks",
 ]

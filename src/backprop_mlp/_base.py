@@ -108,6 +108,10 @@ class _Plan:
     history : History
     dropout : tuple (rng, rates) or None
     rng : RandomState
+    loader : object or None
+        The batch source, when not the rows of ``X`` (a
+        :class:`~backprop_mlp._out_of_core.BlockLoader`, which orders its own
+        batches); ``X``, ``Y``, ``y`` and ``sample_weight`` are then None.
     """
 
     def __init__(self, **fields):
@@ -380,33 +384,14 @@ class BaseBackpropMLP(PersistenceMixin, _CallbackSupportMixin, BaseEstimator):
             validation = self._validation_set(X_val, y_val, X)
 
         layer_sizes = [X.shape[1], *hidden, Y.shape[1]]
-        if continuing:
-            self._check_same_layers(layer_sizes)
         rng = check_random_state(self.random_state)
-        net = self._build_network(layer_sizes, activations, X.dtype)
-        if continuing:
-            net.set_params(self.coefs_, self.intercepts_)
-        else:
-            self._draw_initial_weights(net, rng)
+        net = self._starting_network(layer_sizes, activations, X.dtype, continuing, rng)
 
         stochastic = self.solver in _STOCHASTIC_SOLVERS
         rows = None
         if stochastic and self.early_stopping and validation is None:
             rows, validation = self._split_validation(X, Y, y, sample_weight, rng)
-        dropout = None
-        if stochastic and any(rates):
-            # A generator of its own, seeded from random_state, so that
-            # dropout=0 draws exactly what scikit-learn draws.
-            seed = rng.randint(np.iinfo(np.int32).max)
-            dropout = (np.random.default_rng(seed), rates)
-        history = History()
-        if continuing:
-            history = History(
-                self.loss_curve_,
-                self.validation_scores_,
-                self.validation_loss_curve_,
-                self.t_,
-            )
+        dropout = self._dropout_for(rates, rng) if stochastic else None
         validating = stochastic and validation is not None
         return _Plan(
             X=X,
@@ -421,10 +406,44 @@ class BaseBackpropMLP(PersistenceMixin, _CallbackSupportMixin, BaseEstimator):
             if stochastic
             else None,
             monitor=self._monitor_for(continuing) if stochastic else None,
-            history=history.continued(validating),
+            history=self._history_for(continuing, validating),
             dropout=dropout,
             rng=rng,
+            loader=None,
         )
+
+    def _starting_network(self, layer_sizes, activations, dtype, continuing, rng):
+        """The network training starts from: the fitted weights, or new ones."""
+        if continuing:
+            self._check_same_layers(layer_sizes)
+        net = self._build_network(layer_sizes, activations, dtype)
+        if continuing:
+            net.set_params(self.coefs_, self.intercepts_)
+        else:
+            self._draw_initial_weights(net, rng)
+        return net
+
+    @staticmethod
+    def _dropout_for(rates, rng):
+        """``(generator, rates)`` for the trainer, or None without dropout."""
+        if not any(rates):
+            return None
+        # A generator of its own, seeded from random_state, so that
+        # dropout=0 draws exactly what scikit-learn draws.
+        seed = rng.randint(np.iinfo(np.int32).max)
+        return (np.random.default_rng(seed), rates)
+
+    def _history_for(self, continuing, validating):
+        """The curves this fit extends: the fitted ones, or new ones."""
+        history = History()
+        if continuing:
+            history = History(
+                self.loss_curve_,
+                self.validation_scores_,
+                self.validation_loss_curve_,
+                self.t_,
+            )
+        return history.continued(validating)
 
     def _check_combination(self, incremental, X_val, y_val):
         """Refuse parameter combinations that cannot train, before any work."""
@@ -484,10 +503,22 @@ class BaseBackpropMLP(PersistenceMixin, _CallbackSupportMixin, BaseEstimator):
         listeners = [_ViewProgress(self, history), fit_tasks, users]
         if self.verbose:
             listeners.insert(0, VerbosePrinter())
+        loader = plan.loader
+        if loader is None and plan.optimizer is not None:
+            loader = BatchLoader(
+                plan.X,
+                plan.Y,
+                plan.sample_weight,
+                plan.rows,
+                self._batch_size(
+                    plan.X.shape[0] if plan.rows is None else len(plan.rows)
+                ),
+            )
         trainer = Trainer(
             max_iter=self.max_iter,
             alpha=plan.alpha,
-            shuffle=self.shuffle,
+            # A block loader shuffles blocks, then rows within each, itself.
+            shuffle=self.shuffle and plan.loader is None,
             rng=plan.rng,
             listeners=listeners,
             single_epoch=incremental,
@@ -509,15 +540,7 @@ class BaseBackpropMLP(PersistenceMixin, _CallbackSupportMixin, BaseEstimator):
                     net,
                     plan.optimizer,
                     self._schedule_for(plan, incremental),
-                    BatchLoader(
-                        plan.X,
-                        plan.Y,
-                        plan.sample_weight,
-                        plan.rows,
-                        self._batch_size(
-                            plan.X.shape[0] if plan.rows is None else len(plan.rows)
-                        ),
-                    ),
+                    loader,
                     plan.monitor,
                     history,
                     self._validation_scorer(plan.validation),
@@ -533,9 +556,10 @@ class BaseBackpropMLP(PersistenceMixin, _CallbackSupportMixin, BaseEstimator):
         history = plan.history
         self.n_iter_, self.t_ = result.n_iter, history.t
         self.loss_ = result.loss
-        if self.loss_ is None:
+        if self.loss_ is None and plan.X is not None:
             # No epoch completed (the first diverged, or was interrupted): the
             # loss is that of the weights kept, the ones training started from.
+            # (Not computed for a block source: it would take a pass over it.)
             # Data that made the epoch overflow may overflow here too (inf -
             # inf in a layer gives NaN): the loss is then too large for floats.
             with np.errstate(over="ignore", invalid="ignore"):

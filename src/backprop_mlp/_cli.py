@@ -31,6 +31,7 @@ import warnings
 from dataclasses import dataclass, field
 
 import numpy as np
+from joblib import Parallel, delayed
 from sklearn.base import clone
 from sklearn.compose import TransformedTargetRegressor
 from sklearn.exceptions import ConvergenceWarning
@@ -208,6 +209,16 @@ def _build_parser():
         help=(
             f"epochs, or lbfgs iterations (default: {_CIRCLES_MAX_ITER} for "
             f"circles, {_DEFAULT_MAX_ITER} otherwise)"
+        ),
+    )
+    model.add_argument(
+        "--n-jobs",
+        type=_int_at_least(1),
+        default=1,
+        metavar="N",
+        help=(
+            "fits to run in parallel, in worker processes (default: 1); the "
+            "results are those of a serial run"
         ),
     )
     model.add_argument(
@@ -557,7 +568,7 @@ def make_models(hidden, solver, max_iter, random_state, task="classification"):
     }
 
 
-def cross_validate(dataset, models, n_folds, random_state, progress=None):
+def cross_validate(dataset, models, n_folds, random_state, progress=None, n_jobs=1):
     """Fit and score every model on the same folds.
 
     Stratified folds for classification, scored by accuracy; shuffled K-fold
@@ -571,7 +582,11 @@ def cross_validate(dataset, models, n_folds, random_state, progress=None):
     random_state : int
         Seeds the shuffling of ``StratifiedKFold``.
     progress : callable or None
-        Called with one line of text per fit.
+        Called with one line of text per fit, in fold order.
+    n_jobs : int, default=1
+        Fits run at once, by joblib (in the backend of ``joblib.parallel_config``,
+        worker processes by default). Each fit is seeded, so the scores do not
+        depend on it.
 
     Returns
     -------
@@ -583,26 +598,41 @@ def cross_validate(dataset, models, n_folds, random_state, progress=None):
     cv = splitter(n_folds, shuffle=True, random_state=random_state)
     metric = "R2" if regression else "accuracy"
     results = {name: ModelResult(dataset.name, name) for name in models}
-    for fold, (train, test) in enumerate(cv.split(dataset.X, dataset.y), 1):
-        for name, model in models.items():
-            model = clone(model)
-            start = time.perf_counter()
-            converged = _fit_counting_convergence(
-                model, dataset.X[train], dataset.y[train]
+    fits = [
+        (fold, name, train, test)
+        for fold, (train, test) in enumerate(cv.split(dataset.X, dataset.y), 1)
+        for name in models
+    ]
+    # A generator in submission order: a serial run reports each fit as it
+    # ends, a parallel one as soon as the fits before it have ended too.
+    outcomes = Parallel(n_jobs=n_jobs, return_as="generator")(
+        delayed(_fit_and_score)(models[name], dataset.X, dataset.y, train, test)
+        for _, name, train, test in fits
+    )
+    for (fold, name, _, _), (score, elapsed, converged) in zip(
+        fits, outcomes, strict=True
+    ):
+        result = results[name]
+        result.scores.append(score)
+        result.fit_times.append(elapsed)
+        result.n_not_converged += not converged
+        if progress is not None:
+            progress(
+                f"{dataset.name}: fold {fold}/{n_folds} {name:<21} "
+                f"{metric} {score:.4f}  fit {elapsed:.2f} s"
+                + ("" if converged else "  (not converged)")
             )
-            elapsed = time.perf_counter() - start
-            score = model.score(dataset.X[test], dataset.y[test])
-            result = results[name]
-            result.scores.append(score)
-            result.fit_times.append(elapsed)
-            result.n_not_converged += not converged
-            if progress is not None:
-                progress(
-                    f"{dataset.name}: fold {fold}/{n_folds} {name:<21} "
-                    f"{metric} {score:.4f}  fit {elapsed:.2f} s"
-                    + ("" if converged else "  (not converged)")
-                )
     return list(results.values())
+
+
+def _fit_and_score(model, X, y, train, test):
+    """Fit a clone of ``model`` on ``train``; its test score, fit time, and
+    whether it converged."""
+    model = clone(model)
+    start = time.perf_counter()
+    converged = _fit_counting_convergence(model, X[train], y[train])
+    elapsed = time.perf_counter() - start
+    return model.score(X[test], y[test]), elapsed, converged
 
 
 def _fit_counting_convergence(model, X, y):
@@ -723,7 +753,7 @@ def _cross_validate_all(datasets, args, progress):
             hidden, args.solver, max_iter, args.random_state, dataset.task
         )
         results += cross_validate(
-            dataset, models, args.folds, args.random_state, progress
+            dataset, models, args.folds, args.random_state, progress, args.n_jobs
         )
     return summary, results
 

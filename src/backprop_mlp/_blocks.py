@@ -1,0 +1,354 @@
+"""Training data as blocks of rows, loaded one at a time.
+
+A :class:`BlockSource` stands for data too large for memory: a dask array,
+a folder of ``.npy`` files, a numpy memmap, or any list of functions that
+each load one block. Training holds two blocks in memory at most; each block
+is checked as it is loaded, and a bad one stops training with an error that
+names it.
+"""
+
+import math
+import os
+import re
+
+import numpy as np
+from sklearn.utils import check_array, column_or_1d
+
+__all__ = ["BlockSource"]
+
+
+class BlockSource:
+    """Training data as a sequence of blocks of rows, loaded one at a time.
+
+    Each block is ``(X, y)`` or ``(X, y, sample_weight)``, with ``X`` of shape
+    ``(n_rows, n_features)``: the same ``n_features`` in every block, the
+    number of rows free. Build one with :meth:`from_dask`,
+    :meth:`from_npy_folder` or :meth:`from_arrays`, or directly from
+    functions that load the blocks (a Parquet file each, an HDF5 dataset, a
+    database query...).
+
+    Parameters
+    ----------
+    loaders : sequence of callable
+        ``loaders[i]()`` returns block ``i``: a tuple ``(X, y)`` or ``(X, y,
+        sample_weight)`` of array-likes (``sample_weight`` may be None).
+    n_rows : sequence of int
+        The number of rows of each block, known without loading it: training
+        needs the total before its first epoch (for ``batch_size='auto'``,
+        ``t_`` and the mean loss of an epoch), and checks each block against
+        it.
+
+    Attributes
+    ----------
+    n_rows : list of int
+        Rows per block.
+
+    See Also
+    --------
+    fit_blocks : Train an estimator for several epochs on a block source.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from backprop_mlp import BlockSource
+    >>> X, y = np.arange(12.0).reshape(6, 2), np.array([0, 1, 0, 1, 0, 1])
+    >>> source = BlockSource.from_arrays(X, y, block_size=4)
+    >>> len(source), source.n_rows
+    (2, [4, 2])
+    >>> X_block, y_block, weights = source.load(1)
+    >>> X_block
+    array([[ 8.,  9.],
+           [10., 11.]])
+    """
+
+    def __init__(self, loaders, n_rows):
+        self.loaders = list(loaders)
+        if not all(callable(loader) for loader in self.loaders):
+            raise TypeError(
+                "loaders must be functions that each return one block, "
+                "(X, y) or (X, y, sample_weight)."
+            )
+        self.n_rows = [int(n) for n in n_rows]
+        if len(self.n_rows) != len(self.loaders) or min(self.n_rows, default=0) < 0:
+            raise ValueError(
+                f"n_rows must hold one non-negative row count per block "
+                f"({len(self.loaders)}), got {list(n_rows)}."
+            )
+
+    def __len__(self):
+        return len(self.loaders)
+
+    def __repr__(self):
+        return f"<BlockSource: {len(self)} blocks, {sum(self.n_rows)} rows>"
+
+    def load(self, i):
+        """Load block ``i`` as it is stored, unchecked.
+
+        Parameters
+        ----------
+        i : int
+            The block's position in the source.
+
+        Returns
+        -------
+        X, y, sample_weight
+            ``sample_weight`` is None when the block has none.
+        """
+        block = self.loaders[i]()
+        if not isinstance(block, tuple) or len(block) not in (2, 3):
+            raise TypeError(
+                f"Block {i} of the source is not a tuple (X, y) or (X, y, "
+                f"sample_weight), got {type(block).__name__}."
+            )
+        return block if len(block) == 3 else (*block, None)
+
+    # ------------------------------------------------------------ sources
+
+    @classmethod
+    def from_arrays(cls, X, y, block_size, sample_weight=None):
+        """Blocks of ``block_size`` consecutive rows of array-likes that slice.
+
+        For a ``numpy.memmap`` (``np.load(path, mmap_mode="r")``), an h5py or
+        zarr dataset, or any array that reads a slice of rows without reading
+        the rest: each block is copied out of it when it is used.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+            Anything that supports ``X[start:stop]`` and ``X.shape``.
+        y : array-like of shape (n_samples,)
+        block_size : int
+            Rows per block; the last block may be smaller.
+        sample_weight : array-like of shape (n_samples,), default=None
+
+        Returns
+        -------
+        source : BlockSource
+        """
+        n_samples = X.shape[0]
+        if len(y) != n_samples:
+            raise ValueError(f"X has {n_samples} rows but y has {len(y)}.")
+        if sample_weight is not None and len(sample_weight) != n_samples:
+            raise ValueError(
+                f"X has {n_samples} rows but sample_weight has {len(sample_weight)}."
+            )
+        if not (isinstance(block_size, int | np.integer) and block_size >= 1):
+            raise ValueError(
+                f"block_size must be a positive integer, got {block_size!r}."
+            )
+        starts = range(0, n_samples, block_size)
+
+        def loader(start):
+            rows = slice(start, min(start + block_size, n_samples))
+            sw = None if sample_weight is None else _read_rows(sample_weight, rows)
+            return _read_rows(X, rows), _read_rows(y, rows), sw
+
+        return cls(
+            [lambda start=start: loader(start) for start in starts],
+            [min(block_size, n_samples - start) for start in starts],
+        )
+
+    @classmethod
+    def from_npy_folder(cls, folder):
+        """The blocks saved in a folder as ``X_<i>.npy`` and ``y_<i>.npy`` files.
+
+        Block ``i`` is ``X_<i>.npy`` and ``y_<i>.npy``, with
+        ``sample_weight_<i>.npy`` if that file exists; blocks are taken in
+        the numeric order of ``<i>`` (``X_2.npy`` before ``X_10.npy``). Only
+        the files' headers are read here.
+
+        Parameters
+        ----------
+        folder : str or path-like
+
+        Returns
+        -------
+        source : BlockSource
+        """
+        folder = os.fspath(folder)
+        if not os.path.isdir(folder):
+            raise ValueError(f"{folder!r} is not a folder.")
+        names = os.listdir(folder)
+        numbers = sorted(
+            (int(m.group(1)), m.group(1))
+            for m in map(re.compile(r"X_(\d+)\.npy").fullmatch, names)
+            if m
+        )
+        loaders, n_rows = [], []
+        for _, key in numbers:
+            paths = [os.path.join(folder, f"{kind}_{key}.npy") for kind in "Xy"]
+            if not os.path.exists(paths[1]):
+                raise ValueError(f"{paths[0]} has no labels: {paths[1]} is missing.")
+            weights = os.path.join(folder, f"sample_weight_{key}.npy")
+            paths.append(weights if os.path.exists(weights) else None)
+            # mmap_mode reads the header (the shape) and maps, never reads, data.
+            n_rows.append(len(np.load(paths[0], mmap_mode="r")))
+            loaders.append(lambda paths=paths: _load_npy(*paths))
+        return cls(loaders, n_rows)
+
+    @classmethod
+    def from_dask(cls, X, y, sample_weight=None):
+        """The row chunks of dask arrays (or a dask DataFrame and Series).
+
+        Block ``i`` is chunk ``i`` along the rows of ``X``; ``y`` and
+        ``sample_weight`` are cut at the same rows. Each block is computed
+        when it is used (``dask.compute``, on the distributed client if one
+        is connected, else on dask's default scheduler); its three parts are
+        computed together, so a graph they share is computed once.
+
+        Parameters
+        ----------
+        X : dask.array.Array of shape (n_samples, n_features) or \
+                dask.dataframe.DataFrame
+        y : dask.array.Array of shape (n_samples,) or dask.dataframe.Series
+        sample_weight : dask.array.Array of shape (n_samples,), default=None
+
+        Returns
+        -------
+        source : BlockSource
+        """
+        import dask
+
+        X, y, sample_weight = (
+            _as_dask_array(a, name)
+            for a, name in ((X, "X"), (y, "y"), (sample_weight, "sample_weight"))
+        )
+        if X.ndim != 2:
+            raise ValueError(f"X must be 2-dimensional, got a {X.ndim}-d array.")
+        # One chunk across the columns, so that a block is a whole row range;
+        # y and the weights cut where X's rows are cut.
+        X = X.rechunk({1: -1})
+        chunks = X.chunks[0]
+        for a, name in ((y, "y"), (sample_weight, "sample_weight")):
+            if a is not None and a.shape[0] != X.shape[0]:
+                raise ValueError(
+                    f"X has {X.shape[0]} rows but {name} has {a.shape[0]}."
+                )
+        y = y.rechunk({0: chunks})
+        if sample_weight is not None:
+            sample_weight = sample_weight.rechunk({0: chunks})
+
+        def loader(i):
+            parts = [X.blocks[i], y.blocks[i]]
+            if sample_weight is not None:
+                parts.append(sample_weight.blocks[i])
+            block = dask.compute(*parts)
+            return block if len(block) == 3 else (*block, None)
+
+        return cls([lambda i=i: loader(i) for i in range(len(chunks))], chunks)
+
+
+def _as_dask_array(a, name):
+    if a is None:
+        return None
+    if hasattr(a, "to_dask_array"):  # a dask DataFrame or Series
+        a = a.to_dask_array(lengths=True)
+    if not hasattr(a, "chunks") or not hasattr(a, "blocks"):
+        raise TypeError(
+            f"{name} must be a dask array or dask DataFrame, got {type(a).__name__}; "
+            "use BlockSource.from_arrays for arrays in memory or memory-mapped."
+        )
+    if any(math.isnan(n) for n in a.chunks[0]):
+        raise ValueError(
+            f"The row chunks of {name} have unknown sizes; call "
+            f"{name}.compute_chunk_sizes() first."
+        )
+    return a
+
+
+def _read_rows(X, rows):
+    """Copy rows of ``X`` (2-d or 1-d) into memory, leaving none of them mapped."""
+    block = np.array(X[rows])
+    if isinstance(X, np.memmap):
+        _release_mapped_pages(X, rows)
+    return block
+
+
+def _release_mapped_pages(X, rows):
+    """Drop the pages of a memmap's rows from this process, once copied.
+
+    Pages of a file mapping that were read count in the process's resident
+    memory until the kernel needs them back. The data are still on disk (and
+    likely in the page cache), so telling the kernel we no longer need them
+    keeps the resident memory of a pass over a memmap at one block, not the
+    whole file.
+    """
+    mapping = getattr(X, "_mmap", None)
+    madvise = getattr(mapping, "madvise", None)
+    # Never for mode "c" (copy-on-write): dropping its pages would drop the
+    # changes made to them. In the shared modes they are in the file's pages.
+    if madvise is None or X.mode not in ("r", "r+") or not X.flags.c_contiguous:
+        return
+    import mmap
+
+    start_address = X[rows].__array_interface__["data"][0]
+    base_address = np.frombuffer(mapping, dtype=np.uint8).__array_interface__["data"][0]
+    start = start_address - base_address
+    stop = start + (rows.stop - rows.start) * X.strides[0]
+    start -= start % mmap.PAGESIZE
+    madvise(mmap.MADV_DONTNEED, start, stop - start)
+
+
+def _load_npy(X_path, y_path, sample_weight_path):
+    sw = None if sample_weight_path is None else np.load(sample_weight_path)
+    return np.load(X_path), np.load(y_path), sw
+
+
+class _CheckedBlocks:
+    """Loads blocks and checks each against the first and the declared classes.
+
+    Parameters
+    ----------
+    source : BlockSource
+    classes : ndarray or None
+        Every label the blocks may hold; None for a regressor's targets.
+    dtype : dtype or None
+        The model's dtype, when fixed by an earlier fit; else that of the
+        first block (float64 unless it is float32).
+    """
+
+    def __init__(self, source, classes, dtype=None):
+        self.source, self.classes, self.dtype = source, classes, dtype
+        self.n_features = None
+
+    def load(self, i):
+        """Block ``i`` checked: ``(X, y, sample_weight)`` as training uses them."""
+        X, y, sw = self.source.load(i)
+        where = f"Block {i} of the source"
+        try:
+            X = check_array(
+                X,
+                dtype=(np.float64, np.float32) if self.dtype is None else self.dtype,
+                input_name="X",
+            )
+        except ValueError as exc:
+            raise ValueError(f"{where}: {exc}") from None
+        if self.dtype is None:
+            self.dtype = X.dtype
+        if self.n_features is None:
+            self.n_features = X.shape[1]
+        elif X.shape[1] != self.n_features:
+            raise ValueError(
+                f"{where} has {X.shape[1]} columns, but block 0 has "
+                f"{self.n_features}: every block must have the same features."
+            )
+        # Class labels are one column; a regressor's targets may be several.
+        y = column_or_1d(y, warn=True) if self.classes is not None else np.asarray(y)
+        if len(y) != X.shape[0]:
+            raise ValueError(f"{where} has {X.shape[0]} rows in X but {len(y)} in y.")
+        if self.classes is not None:
+            unknown = np.setdiff1d(y, self.classes)
+            if len(unknown):
+                raise ValueError(
+                    f"{where} has labels {unknown} not in classes={self.classes}; "
+                    "declare every class the source holds."
+                )
+        if sw is not None:
+            sw = column_or_1d(sw).astype(X.dtype, copy=False)
+            if len(sw) != X.shape[0] or not np.all(sw >= 0):
+                raise ValueError(
+                    f"{where}: sample_weight must hold one non-negative number "
+                    f"per row ({X.shape[0]}), got {len(sw)} values, min "
+                    f"{sw.min() if len(sw) else None}."
+                )
+        return X, y, sw
