@@ -8,11 +8,13 @@ back-propagation and parameter updates are written from scratch in
 
 Around it: :func:`check_gradients` verifies back-propagation against finite
 differences, :class:`LossCurveDisplay` plots the training curves, and
-:class:`ProgressBar` shows training progress live.
+:class:`ProgressBar` shows training progress live. :func:`config_context`
+chooses between numpy's kernels and the compiled ones of the ``fast`` extra.
 """
 
 from ._callbacks import ProgressBar
 from ._classifier import BackpropMLPClassifier, TrainingDivergedWarning
+from ._config import config_context, get_config, set_config
 from ._display import LossCurveDisplay
 from ._gradient_check import GradientCheckResult, LayerGradientCheck, check_gradients
 
@@ -27,4 +29,7 @@ __all__ = [
     "TrainingDivergedWarning",
     "__version__",
     "check_gradients",
+    "config_context",
+    "get_config",
+    "set_config",
 ]

@@ -30,6 +30,7 @@ from sklearn.utils.validation import (
 
 from ._activations import ACTIVATIONS
 from ._callbacks import _CallbackSupportMixin, _FitTasks
+from ._kernels import compiled_kernels
 from ._losses import LOGISTIC_OUTPUT, SOFTMAX_OUTPUT
 from ._network import Network, predict_output
 from ._optimizers import SGD, Adam
@@ -456,6 +457,10 @@ class BackpropMLPClassifier(_CallbackSupportMixin, ClassifierMixin, BaseEstimato
         net, X, Y, labels, sample_weight = self._init_network(
             X, y, sample_weight, incremental
         )
+        # numpy's kernels or compiled ones (same results), chosen once a fit.
+        kernels = compiled_kernels(net.params.size)
+        if kernels is not None:
+            net.f = [None, *map(kernels.activation, net.f[1:])]
         validation = None
         if X_val is not None or y_val is not None:
             validation = self._validate_validation_set(X_val, y_val)
@@ -474,7 +479,7 @@ class BackpropMLPClassifier(_CallbackSupportMixin, ClassifierMixin, BaseEstimato
                 self._fit_lbfgs(net, X, Y, sample_weight)
             else:
                 self._fit_stochastic(
-                    net, X, Y, sample_weight, incremental, validation, dropout
+                    net, X, Y, sample_weight, incremental, validation, dropout, kernels
                 )
         return self
 
@@ -727,7 +732,9 @@ class BackpropMLPClassifier(_CallbackSupportMixin, ClassifierMixin, BaseEstimato
             self.epsilon,
         )
 
-    def _fit_stochastic(self, net, X, Y, sample_weight, incremental, validation, rates):
+    def _fit_stochastic(
+        self, net, X, Y, sample_weight, incremental, validation, rates, kernels=None
+    ):
         reuse = incremental or (self.warm_start and self.keep_optimizer_state)
         optimizer = getattr(self, "_optimizer", None)
         if (
@@ -737,6 +744,7 @@ class BackpropMLPClassifier(_CallbackSupportMixin, ClassifierMixin, BaseEstimato
             or optimizer.dtype != net.dtype
         ):
             optimizer = self._optimizer = self._make_optimizer(net)
+        optimizer.kernels = kernels
         schedule = SCHEDULES[self.learning_rate](
             self.learning_rate_init, power_t=self.power_t, max_iter=self.max_iter
         )
