@@ -42,6 +42,10 @@ __all__ = ["MIN_COMPILED_PARAMS", "CompiledKernels", "compiled_kernels"]
 # second numba costs a process on first use would not be earned back.
 MIN_COMPILED_PARAMS = 100_000
 
+# The fewest entries a kernel hands to several threads: below, starting the
+# threads costs more than they save.
+_MIN_PARALLEL_SIZE = 1 << 15
+
 
 def compiled_kernels(n_params):
     """The compiled kernels a fit should use, or None for numpy's.
@@ -122,7 +126,8 @@ class CompiledKernels:
     lone fit, one inside a joblib worker limited to one, so a parallel search
     is never oversubscribed. On one thread, or in any thread but the main
     one (where fits may run side by side), the one-thread kernels run and
-    numba's thread pool is never started.
+    numba's thread pool is never started; so they do on arrays too small to
+    share out.
 
     Parameters
     ----------
@@ -143,13 +148,16 @@ class CompiledKernels:
         if self.parallel:
             numba.set_num_threads(self.n_threads)  # for this thread's launches
 
+    def _parallel(self, array):
+        return self.parallel and array.size >= _MIN_PARALLEL_SIZE
+
     def adam_step(self, params, grad, m, v, lr_t, beta_1, beta_2, epsilon):
         """:meth:`Adam._step <backprop_mlp._optimizers.Adam._step>`, whole vectors."""
         dt = params.dtype
         args = (params, grad, m, v, _scalar(beta_1, dt), _scalar(1 - beta_1, dt))
         args += (_scalar(beta_2, dt), _scalar(1 - beta_2, dt), _scalar(epsilon, dt))
         args += (_scalar(-lr_t, dt),)
-        if self.parallel:
+        if self._parallel(params):
             self._k.adam_step_parallel(*args)
         else:
             self._k.adam_step(*args, 0, params.shape[0])
@@ -159,7 +167,7 @@ class CompiledKernels:
         dt = params.dtype
         args = (params, grad, velocity, _scalar(learning_rate, dt))
         args += (_scalar(momentum, dt), bool(nesterov))
-        if self.parallel:
+        if self._parallel(params):
             self._k.sgd_step_parallel(*args)
         else:
             self._k.sgd_step(*args, 0, params.shape[0])
@@ -196,7 +204,7 @@ class CompiledKernels:
             if out is None:
                 out = np.empty_like(z)
             slope = _scalar(LEAKY_SLOPE, z.dtype)
-            if self.parallel:
+            if self._parallel(z):
                 self._k.activate_parallel(kind, z, out, slope)
             else:
                 self._k.activate(kind, z, out, slope, 0, z.shape[0])
@@ -211,7 +219,7 @@ class CompiledKernels:
             z = da if z is None else z
             a = da if a is None else a
             slope = _scalar(LEAKY_SLOPE, da.dtype)
-            if self.parallel:
+            if self._parallel(da):
                 self._k.multiply_derivative_parallel(kind, da, z, a, slope)
             else:
                 self._k.multiply_derivative(kind, da, z, a, slope, 0, da.shape[0])

@@ -18,6 +18,9 @@ operations in the same order, and so gives bit-identical results:
 - the caller passes each scalar as numpy would use it: a Python float already
   rounded to the dtype, a numpy float64 as it is (see ``_kernels._scalar``);
 - no ``fastmath``: no contraction into fused multiply-adds, no reassociation;
+- numpy's error model: a division by zero gives inf or NaN as in numpy,
+  rather than raising as in Python, and the loops, free of that check,
+  vectorise;
 - no transcendental function (exp, tanh, log...): numba would call libm,
   whose results differ in the last bit from numpy's own SIMD code, so those
   kernels stay numpy's.
@@ -37,7 +40,7 @@ from numba import njit, prange
 _CHUNK = 1 << 14
 
 
-@njit(cache=True)
+@njit(cache=True, error_model="numpy")
 def _chunks(n, per_chunk):
     """The number of chunks of at most ``per_chunk`` covering ``n``."""
     return (n + per_chunk - 1) // per_chunk
@@ -46,7 +49,7 @@ def _chunks(n, per_chunk):
 # ----------------------------------------------------------- optimizers
 
 
-@njit(cache=True)
+@njit(cache=True, error_model="numpy")
 def adam_step(params, grad, m, v, b1, c1, b2, c2, eps, neg_lr_t, start, stop):
     """scikit-learn's Adam update of entries ``start:stop``, in place.
 
@@ -54,7 +57,11 @@ def adam_step(params, grad, m, v, b1, c1, b2, c2, eps, neg_lr_t, start, stop):
     :class:`backprop_mlp._optimizers.Adam` for the rule and its order.
     """
     cast = params.dtype.type
-    for i in range(start, stop):
+    # Loops over slices from 0 vectorise; over range(start, stop) they do
+    # not, since the index might be negative and wrap around.
+    params, grad = params[start:stop], grad[start:stop]
+    m, v = m[start:stop], v[start:stop]
+    for i in range(params.shape[0]):
         g = grad[i]
         mi = cast(cast(m[i] * b1) + cast(g * c1))
         m[i] = mi
@@ -65,7 +72,7 @@ def adam_step(params, grad, m, v, b1, c1, b2, c2, eps, neg_lr_t, start, stop):
         params[i] = cast(params[i] + update)
 
 
-@njit(cache=True, parallel=True)
+@njit(cache=True, parallel=True, error_model="numpy")
 def adam_step_parallel(params, grad, m, v, b1, c1, b2, c2, eps, neg_lr_t):
     """:func:`adam_step` on the whole vector, a chunk per thread."""
     n = params.shape[0]
@@ -75,14 +82,16 @@ def adam_step_parallel(params, grad, m, v, b1, c1, b2, c2, eps, neg_lr_t):
         adam_step(params, grad, m, v, b1, c1, b2, c2, eps, neg_lr_t, start, stop)
 
 
-@njit(cache=True)
+@njit(cache=True, error_model="numpy")
 def sgd_step(params, grad, velocity, lr, momentum, nesterov, start, stop):
     """scikit-learn's SGD update with momentum of entries ``start:stop``.
 
     See :class:`backprop_mlp._optimizers.SGD` for the rule and its order.
     """
     cast = params.dtype.type
-    for i in range(start, stop):
+    params, grad = params[start:stop], grad[start:stop]
+    velocity = velocity[start:stop]
+    for i in range(params.shape[0]):
         lr_grad = cast(grad[i] * lr)
         vi = cast(cast(velocity[i] * momentum) - lr_grad)
         velocity[i] = vi
@@ -92,7 +101,7 @@ def sgd_step(params, grad, velocity, lr, momentum, nesterov, start, stop):
             params[i] = cast(params[i] + vi)
 
 
-@njit(cache=True, parallel=True)
+@njit(cache=True, parallel=True, error_model="numpy")
 def sgd_step_parallel(params, grad, velocity, lr, momentum, nesterov):
     """:func:`sgd_step` on the whole vector, a chunk per thread."""
     n = params.shape[0]
@@ -104,32 +113,35 @@ def sgd_step_parallel(params, grad, velocity, lr, momentum, nesterov):
 
 # ---------------------------------------------------------- activations
 #
-# Matrices of shape (n_samples, n_units), any strides; ``kind`` picks the
-# activation, so that one kernel (and one compilation) serves them all:
-
+# Matrices of shape (n_samples, n_units), worked through a row at a time;
+# ``kind`` picks the activation, so that one kernel (and one compilation)
+# serves them all. Each kind has its own inner loop: a test of ``kind``
+# inside it would keep the loop from vectorising.
 
 RELU, LEAKY_RELU, LOGISTIC, TANH = 0, 1, 2, 3
 
 
-@njit(cache=True)
+@njit(cache=True, error_model="numpy")
 def activate(kind, z, out, slope, start, stop):
     """``out = f(z)`` on rows ``start:stop``, for relu and leaky relu.
 
-    Relu is numpy's ``maximum(z, 0)``: ``z`` where ``z >= 0`` or NaN, else 0.
+    Relu is numpy's ``maximum(z, 0)``: ``z`` where ``z > 0`` or NaN, else +0.
     Leaky relu is ``where(z > 0, z, slope * z)``.
     """
     cast = out.dtype.type
     zero = cast(0)
     for i in range(start, stop):
-        for j in range(z.shape[1]):
-            x = z[i, j]
-            if kind == RELU:
-                out[i, j] = x if (x >= 0 or np.isnan(x)) else zero
-            else:
-                out[i, j] = x if x > 0 else cast(slope * x)
+        x, y = z[i], out[i]
+        if kind == RELU:
+            for j in range(x.shape[0]):
+                # NaN <= 0 is False; -0.0 gives +0.0, as numpy's maximum.
+                y[j] = zero if x[j] <= 0 else x[j]
+        else:
+            for j in range(x.shape[0]):
+                y[j] = x[j] if x[j] > 0 else cast(slope * x[j])
 
 
-@njit(cache=True)
+@njit(cache=True, error_model="numpy")
 def multiply_derivative(kind, da, z, a, slope, start, stop):
     """``da *= f'(z)`` on rows ``start:stop``, in place.
 
@@ -139,19 +151,22 @@ def multiply_derivative(kind, da, z, a, slope, start, stop):
     """
     cast = da.dtype.type
     for i in range(start, stop):
-        for j in range(da.shape[1]):
-            if kind == RELU:
-                d = 1.0 if a[i, j] > 0 else 0.0
-            elif kind == LEAKY_RELU:
-                d = 1.0 if z[i, j] > 0 else slope
-            elif kind == LOGISTIC:
-                d = cast(a[i, j] * cast(1 - a[i, j]))
-            else:
-                d = cast(1 - cast(a[i, j] * a[i, j]))
-            da[i, j] = cast(da[i, j] * d)
+        d, x, y = da[i], z[i], a[i]
+        if kind == RELU:
+            for j in range(d.shape[0]):
+                d[j] = cast(d[j] * (1.0 if y[j] > 0 else 0.0))
+        elif kind == LEAKY_RELU:
+            for j in range(d.shape[0]):
+                d[j] = cast(d[j] * (1.0 if x[j] > 0 else slope))
+        elif kind == LOGISTIC:
+            for j in range(d.shape[0]):
+                d[j] = cast(d[j] * cast(y[j] * cast(1 - y[j])))
+        else:
+            for j in range(d.shape[0]):
+                d[j] = cast(d[j] * cast(1 - cast(y[j] * y[j])))
 
 
-@njit(cache=True, parallel=True)
+@njit(cache=True, parallel=True, error_model="numpy")
 def activate_parallel(kind, z, out, slope):
     """:func:`activate` on all rows, a chunk of rows per thread."""
     n = z.shape[0]
@@ -160,7 +175,7 @@ def activate_parallel(kind, z, out, slope):
         activate(kind, z, out, slope, c * rows, min(c * rows + rows, n))
 
 
-@njit(cache=True, parallel=True)
+@njit(cache=True, parallel=True, error_model="numpy")
 def multiply_derivative_parallel(kind, da, z, a, slope):
     """:func:`multiply_derivative` on all rows, a chunk of rows per thread."""
     n = da.shape[0]
