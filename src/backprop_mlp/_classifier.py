@@ -460,7 +460,7 @@ class BackpropMLPClassifier(_CallbackSupportMixin, ClassifierMixin, BaseEstimato
         # numpy's kernels or compiled ones (same results), chosen once a fit.
         kernels = compiled_kernels(net.params.size)
         if kernels is not None:
-            net.f = [None, *map(kernels.activation, net.f[1:])]
+            net.f = kernels.activations(net.f)
         validation = None
         if X_val is not None or y_val is not None:
             validation = self._validate_validation_set(X_val, y_val)

@@ -172,6 +172,20 @@ class CompiledKernels:
         else:
             self._k.sgd_step(*args, 0, params.shape[0])
 
+    def activations(self, f):
+        """:meth:`activation` of each record of a network's list ``net.f``.
+
+        Parameters
+        ----------
+        f : list of Activation or None
+
+        Returns
+        -------
+        f : list of Activation or None
+            A new list; None entries (``f[0]``) stay None.
+        """
+        return [None if act is None else self.activation(act) for act in f]
+
     def activation(self, act):
         """``act`` with its compiled function and derivative where they are exact.
 
