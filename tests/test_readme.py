@@ -36,4 +36,4 @@ def test_test_command_installs_what_the_suite_imports():
     pyproject = (ROOT / "pyproject.toml").read_text(encoding="utf-8")
     block = re.search(rf"^{extra} = \[(.*?)^\]", pyproject, re.M | re.S).group(1)
     listed = set(re.findall(r'"([A-Za-z0-9_.-]+)', block))
-    assert {"pytest", "hypothesis", "pandas", "matplotlib", "ruff"} <= listed
+    assert {"pytest", "hypothesis", "pandas", "matplotlib", "ruff", "numba"} <= listed
