@@ -155,8 +155,8 @@ def main(argv=None):
             med = breakdown(threads, np.dtype(dtype), args.repeats, args.compiled)
             products = med["products"]
             kernels = "compiled" if args.compiled else "numpy"
-            name = np.dtype(dtype).name
-            print(f"\n{threads} BLAS thread(s), {name}, {kernels}, per batch:")
+            dtype_name = np.dtype(dtype).name
+            print(f"\n{threads} BLAS thread(s), {dtype_name}, {kernels}, per batch:")
             for name, t in med.items():
                 print(f"  {name:<16} {t * 1e6:8.0f} us  {t / products:5.2f} x products")
             print(
