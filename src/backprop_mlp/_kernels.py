@@ -26,6 +26,7 @@ products, which are BLAS's in both.
 
 import dataclasses
 import importlib.util
+import os
 import threading
 
 import numpy as np
@@ -105,6 +106,36 @@ def _blas_threads():
     return max((lib.num_threads for lib in _blas_controller.lib_controllers), default=1)
 
 
+_threads_started = False
+
+
+def _start_numba_threads():
+    """Start numba's thread pool, with OpenMP threads that wait passively.
+
+    By default libgomp's idle threads spin for a while after each parallel
+    loop: on a machine without spare cores they then hold the very cores
+    OpenBLAS's threads need for the next product (measured: fits on 2 threads
+    took ~1.9x the time of numpy's path, and twice its CPU time). libgomp
+    reads ``OMP_WAIT_POLICY`` once, when numba loads it at the start of its
+    pool, so it is set to ``PASSIVE`` for that moment only, unless the user
+    set it. The rest of the process never sees it.
+    """
+    global _threads_started
+    if _threads_started:
+        return
+    from numba.np.ufunc import parallel
+
+    unset = "OMP_WAIT_POLICY" not in os.environ
+    if unset:
+        os.environ["OMP_WAIT_POLICY"] = "PASSIVE"
+    try:
+        parallel._launch_threads()
+    finally:
+        if unset:
+            del os.environ["OMP_WAIT_POLICY"]
+    _threads_started = True
+
+
 def _scalar(x, dtype):
     """``x`` as numpy uses it in an operation with an array of ``dtype``.
 
@@ -146,6 +177,7 @@ class CompiledKernels:
             self.n_threads > 1 and threading.current_thread() is threading.main_thread()
         )
         if self.parallel:
+            _start_numba_threads()
             numba.set_num_threads(self.n_threads)  # for this thread's launches
 
     def _parallel(self, array):
