@@ -38,9 +38,10 @@ from ._config import get_config
 __all__ = ["MIN_COMPILED_PARAMS", "CompiledKernels", "compiled_kernels"]
 
 # The smallest network, in parameters, for which compiled="auto" chooses the
-# compiled kernels (measured in benchmarks/README.md, "Compiled kernels").
-# Below it an optimizer step takes a few microseconds either way, and the
-# second numba costs a process on first use would not be earned back.
+# compiled kernels (see benchmarks/README.md, "Compiled kernels"). A compiled
+# Adam step saves some 5 ns per parameter on one core; below this size it
+# would take a fit thousands of steps to earn back the ~1 s (0.5 s of CPU) a
+# process pays on first use to import numba and load the cached kernels.
 MIN_COMPILED_PARAMS = 100_000
 
 # The fewest entries a kernel hands to several threads: below, starting the
