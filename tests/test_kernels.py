@@ -109,6 +109,7 @@ def test_compiled_fit_equals_numpy_fit_for_hyperparameters(params, dtype):
 def test_parallel_kernels_equal_numpy(solver, dtype, monkeypatch):
     """On two threads every kernel runs its parallel version, with the same results."""
     monkeypatch.setattr(_kernels, "_MIN_PARALLEL_SIZE", 0)
+    monkeypatch.setenv("NUMBA_NUM_THREADS", "2")  # opts in to threads
     X, y = make_data(dtype)
     with threadpool_limits(limits=2, user_api="blas"):
         kernels = _kernels.compiled_kernels(10**6)
@@ -160,6 +161,7 @@ def kernels(request, monkeypatch):
         pytest.skip("needs numba ('fast')")
     threads = 1 if request.param == "one thread" else 2
     monkeypatch.setattr(_kernels, "_MIN_PARALLEL_SIZE", 0)
+    monkeypatch.setenv("NUMBA_NUM_THREADS", "2")  # opts in to threads
     with threadpool_limits(limits=threads, user_api="blas"):
         with config_context(compiled=True):
             kernels = _kernels.compiled_kernels(1)
@@ -289,7 +291,16 @@ def test_forced_compiled_path_without_numba_says_how_to_install(monkeypatch):
 
 
 @needs_numba
-def test_threads_follow_blas_limit():
+def test_one_thread_unless_opted_in(monkeypatch):
+    monkeypatch.delenv("NUMBA_NUM_THREADS", raising=False)
+    with threadpool_limits(limits=2, user_api="blas"):
+        kernels = _kernels.compiled_kernels(_kernels.MIN_COMPILED_PARAMS)
+    assert kernels.n_threads == 1 and not kernels.parallel
+
+
+@needs_numba
+def test_threads_follow_blas_limit(monkeypatch):
+    monkeypatch.setenv("NUMBA_NUM_THREADS", "2")
     with threadpool_limits(limits=1, user_api="blas"):
         kernels = _kernels.compiled_kernels(_kernels.MIN_COMPILED_PARAMS)
     assert kernels.n_threads == 1 and not kernels.parallel

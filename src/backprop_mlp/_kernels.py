@@ -5,8 +5,9 @@ numpy's are the reference, and the default: the optimizer steps in
 :mod:`backprop_mlp._activations`. Beside them, the optional ``fast`` extra
 (numba) brings compiled versions with the same signatures
 (:mod:`backprop_mlp._numba_kernels`), which do the same floating-point
-operations in the same order, one fused pass per kernel, on several threads,
-and give bit-identical results.
+operations in the same order, one fused pass per kernel (on one thread unless
+the user opts in to more, see :class:`CompiledKernels`), and give
+bit-identical results.
 
 A fit chooses once, with :func:`compiled_kernels`, from the global
 configuration (``backprop_mlp.config_context(compiled=...)``), whether numba
@@ -153,13 +154,17 @@ def _scalar(x, dtype):
 class CompiledKernels:
     """The compiled kernels, bound to the number of threads of one fit.
 
-    They run on as many threads as BLAS may use (threadpoolctl's current
-    limit), capped by numba's own ``NUMBA_NUM_THREADS``: all the cores in a
-    lone fit, one inside a joblib worker limited to one, so a parallel search
-    is never oversubscribed. On one thread, or in any thread but the main
-    one (where fits may run side by side), the one-thread kernels run and
-    numba's thread pool is never started; so they do on arrays too small to
-    share out.
+    By default they run on one thread, and numba's thread pool is never
+    started: on the machine they were measured on, 2-thread kernels between
+    OpenBLAS's 2-thread products made fits slower, not faster (OpenMP and
+    OpenBLAS threads spinning on each other's cores; see
+    benchmarks/README.md). A user who sets the environment variable
+    ``NUMBA_NUM_THREADS`` opts in: the kernels then run on as many threads
+    as BLAS may use (threadpoolctl's current limit), capped by it: all of
+    them in a lone fit, one inside a joblib worker limited to one, so a
+    parallel search is never oversubscribed. In any thread but the main one
+    (where fits may run side by side), and on arrays too small to share out,
+    the one-thread kernels run.
 
     Parameters
     ----------
@@ -173,7 +178,10 @@ class CompiledKernels:
         import numba
 
         self._k = module
-        self.n_threads = min(n_threads, numba.config.NUMBA_NUM_THREADS)
+        opted_in = "NUMBA_NUM_THREADS" in os.environ
+        self.n_threads = (
+            min(n_threads, numba.config.NUMBA_NUM_THREADS) if opted_in else 1
+        )
         self.parallel = (
             self.n_threads > 1 and threading.current_thread() is threading.main_thread()
         )
