@@ -20,10 +20,11 @@ here by a subclass whose ``fit`` sets it.
 
 import argparse
 import time
+import warnings
 
-import numpy as np
 from bench import interleave, make_data
 from joblib import Parallel, delayed
+from sklearn.exceptions import ConvergenceWarning
 from sklearn.model_selection import GridSearchCV
 
 from backprop_mlp import BackpropMLPClassifier, config_context
@@ -78,5 +79,5 @@ def main(argv=None):
 
 
 if __name__ == "__main__":
-    np.seterr(all="ignore")
+    warnings.filterwarnings("ignore", category=ConvergenceWarning)
     main()
