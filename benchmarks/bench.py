@@ -21,10 +21,19 @@ the data made before tracing starts.
 A PyTorch column (a plain training loop on the same shapes, not the same
 numbers) appears only when ``import torch`` works; torch is never needed.
 
+``ours`` is the numpy path (``config_context(compiled=False)``), what an
+install without the ``fast`` extra runs. When numba is installed a ``fast``
+column adds the same fits with ``compiled="auto"``, what an install with the
+extra runs: the compiled kernels on the large networks, numpy's on the small
+ones. Before any row, one warm-up fit per solver and dtype loads (or
+compiles) the kernels, and its time is printed: a process pays it once.
+
 See benchmarks/README.md for what each row means.
 """
 
 import argparse
+import importlib.metadata
+import importlib.util
 import json
 import os
 import platform
@@ -39,12 +48,14 @@ from sklearn.datasets import make_classification
 from sklearn.neural_network import MLPClassifier, MLPRegressor
 from threadpoolctl import threadpool_info, threadpool_limits
 
-from backprop_mlp import BackpropMLPClassifier, BackpropMLPRegressor
+from backprop_mlp import BackpropMLPClassifier, BackpropMLPRegressor, config_context
 
 try:
     import torch
 except ImportError:
     torch = None
+
+FAST = importlib.util.find_spec("numba") is not None
 
 # ---------------------------------------------------------------- data
 
@@ -144,11 +155,28 @@ class _ClockedMLPClassifier(MLPClassifier):
         return super()._update_no_improvement_count(*args, **kwargs)
 
 
-def fit_ours(X, y, params, clock=None):
+def fit_ours(X, y, params, clock=None, compiled=False):
     clf = BackpropMLPClassifier(**params)
     if clock is not None:
         clf.set_params(callbacks=[clock])
-    return clf.fit(X, y)
+    with config_context(compiled=compiled):
+        return clf.fit(X, y)
+
+
+def fit_fast(X, y, params, clock=None):
+    return fit_ours(X, y, params, clock, compiled="auto")
+
+
+def warm_up():
+    """Load (or compile) every compiled kernel a row may use; return the time."""
+    start = time.perf_counter()
+    X, y = make_data(200, 40, 3)
+    for dtype in (np.float64, np.float32):
+        for solver in ("sgd", "adam", "lbfgs"):
+            params = dict(hidden_layer_sizes=(300,), solver=solver, max_iter=2)
+            params.update(random_state=0, batch_size=100)
+            fit_ours(X.astype(dtype), y, params, compiled=True)
+    return time.perf_counter() - start
 
 
 def fit_sklearn(X, y, params, clock=None):
@@ -263,6 +291,8 @@ def fit_rows(configs, repeats):
                 "ours": lambda X=X, y=y, p=params: timed(fit_ours, X, y, p),
                 "sklearn": lambda X=X, y=y, p=params: timed(fit_sklearn, X, y, p),
             }
+            if FAST:
+                runners["fast"] = lambda X=X, y=y, p=params: timed(fit_fast, X, y, p)
             if torch is not None:
                 runners["torch"] = lambda X=X, y=y, p=params: timed(fit_torch, X, y, p)
             med = interleave(runners, repeats)
@@ -297,6 +327,8 @@ def epoch_rows(configs, repeats):
             "sklearn": lambda: clocked(fit_sklearn),
             "floor": lambda floor=floor: timed(floor),
         }
+        if FAST:
+            runners["fast"] = lambda: clocked(fit_fast)
         med = interleave(runners, repeats)
         suffix = "" if dtype == np.float64 else " f32"
         rows.append(
@@ -321,6 +353,8 @@ def lbfgs_rows(configs, repeats):
             "ours": lambda X=X, y=y, p=params: timed(fit_ours, X, y, p),
             "sklearn": lambda X=X, y=y, p=params: timed(fit_sklearn, X, y, p),
         }
+        if FAST:
+            runners["fast"] = lambda X=X, y=y, p=params: timed(fit_fast, X, y, p)
         med = interleave(runners, repeats)
         rows.append(
             dict(
@@ -499,15 +533,20 @@ def machine_info(threads):
         f"numpy {np.__version__}, scikit-learn {sklearn.__version__}; "
         f"BLAS {', '.join(sorted(set(blas)))}; BLAS threads pinned to {threads}"
         + (f"; torch {torch.__version__}" if torch is not None else "")
+        + (f"; numba {importlib.metadata.version('numba')}" if FAST else "")
     )
 
 
 def format_table(rows):
-    has_torch = any("torch" in r for r in rows)
-    header = ["row", "ours", "sklearn", "ours/sklearn", "floor", "ours/floor"]
-    header += ["sklearn/floor"]
-    if has_torch:
-        header += ["torch"]
+    has = {key: any(key in r for r in rows) for key in ("fast", "floor", "torch")}
+    header = ["row", "ours", "sklearn", "ours/sklearn"]
+    if has["fast"]:
+        header += ["fast", "fast/sklearn"]
+    if has["floor"]:
+        header += ["floor", "ours/floor", "sklearn/floor"]
+        header += ["fast/floor"] if has["fast"] else []
+    if has["torch"]:
+        header += ["torch", "ours/torch"] + (["fast/torch"] if has["fast"] else [])
     header += ["what"]
 
     def fmt_value(r, key):
@@ -518,19 +557,22 @@ def format_table(rows):
         v = r[key]
         return f"{v * 1e3:.3f} ms" if v < 0.01 else f"{v:.3f} s"
 
+    def ratio(r, num, den):
+        return f"{r[num] / r[den]:.2f}" if num in r and den in r else ""
+
     lines = []
     for r in rows:
-        cells = [
-            r["row"],
-            fmt_value(r, "ours"),
-            fmt_value(r, "sklearn"),
-            f"{r['ours'] / r['sklearn']:.2f}",
-            fmt_value(r, "floor"),
-            f"{r['ours'] / r['floor']:.2f}" if "floor" in r else "",
-            f"{r['sklearn'] / r['floor']:.2f}" if "floor" in r else "",
-        ]
-        if has_torch:
-            cells.append(fmt_value(r, "torch"))
+        cells = [r["row"], fmt_value(r, "ours"), fmt_value(r, "sklearn")]
+        cells.append(ratio(r, "ours", "sklearn"))
+        if has["fast"]:
+            cells += [fmt_value(r, "fast"), ratio(r, "fast", "sklearn")]
+        if has["floor"]:
+            cells += [fmt_value(r, "floor"), ratio(r, "ours", "floor")]
+            cells.append(ratio(r, "sklearn", "floor"))
+            cells += [ratio(r, "fast", "floor")] if has["fast"] else []
+        if has["torch"]:
+            cells += [fmt_value(r, "torch"), ratio(r, "ours", "torch")]
+            cells += [ratio(r, "fast", "torch")] if has["fast"] else []
         cells.append(r["what"])
         lines.append(cells)
     widths = [max(len(str(c)) for c in col) for col in zip(header, *lines, strict=True)]
@@ -574,6 +616,9 @@ def main(argv=None):
     if torch is not None:
         torch.set_num_threads(args.threads)  # its own pool, not threadpoolctl's
     print(machine_info(args.threads), flush=True)
+    if FAST:
+        with threadpool_limits(limits=args.threads):
+            print(f"Warm-up of the compiled kernels: {warm_up():.2f} s", flush=True)
     groups = [
         ("fit", lambda c: fit_rows(c, repeats), fit_cfgs),
         ("epoch", lambda c: epoch_rows(c, repeats), fit_cfgs),

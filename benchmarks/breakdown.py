@@ -4,6 +4,7 @@ Run from the repository root::
 
     python benchmarks/breakdown.py              # BLAS on 1 and on 2 threads
     python benchmarks/breakdown.py --threads 2
+    python benchmarks/breakdown.py --compiled   # with the compiled kernels
 
 On the 784-256-128-10 configuration of ``bench.py`` (20,000 rows, batch 256,
 Adam), it times, per mini-batch and interleaved over repeats like
@@ -32,7 +33,9 @@ update bit for bit needs its twelve passes over the parameters), however
 little interference it had.
 
 The core is used directly (no estimator), so the figures hold only what the
-network, the optimizer and the batch loader do.
+network, the optimizer and the batch loader do. ``--compiled`` runs the same
+with the compiled kernels of the ``fast`` extra (numba): the optimizer steps,
+relu and its derivative then run as fused loops on the BLAS threads.
 """
 
 import argparse
@@ -42,7 +45,9 @@ import numpy as np
 from bench import FIT_CONFIGS, interleave, make_data, matmul_floor, timed
 from threadpoolctl import threadpool_limits
 
+from backprop_mlp import config_context
 from backprop_mlp._activations import ACTIVATIONS
+from backprop_mlp._kernels import compiled_kernels
 from backprop_mlp._losses import SOFTMAX_OUTPUT
 from backprop_mlp._network import Network
 from backprop_mlp._optimizers import SGD, Adam
@@ -51,7 +56,7 @@ from backprop_mlp._training import BatchLoader, train_epoch
 ALPHA = 1e-4
 
 
-def runners(dtype):
+def runners(dtype, compiled=False):
     """The timed pieces, each returning the time of one epoch's worth."""
     cfg = FIT_CONFIGS["mnist"]
     X, y = make_data(cfg["n"], cfg["d"], cfg["classes"], dtype)
@@ -66,6 +71,12 @@ def runners(dtype):
     n_batches = -(-cfg["n"] // cfg["batch"])
     adam = Adam(net.params.size, dtype, 1e-4)
     sgd = SGD(net.params.size, dtype, 1e-4)
+    if compiled:
+        # Chosen here, under the caller's BLAS limit, as a fit chooses.
+        with config_context(compiled=True):
+            kernels = compiled_kernels(net.params.size)
+        net.f = kernels.activations(net.f)
+        adam.kernels = sgd.kernels = kernels
 
     def steps(optimizer):
         for _ in range(n_batches):
@@ -120,9 +131,9 @@ ORDER = [
 ]
 
 
-def breakdown(threads, dtype, repeats):
+def breakdown(threads, dtype, repeats, compiled=False):
     with threadpool_limits(threads, user_api="blas"):
-        med = interleave(runners(dtype), repeats)
+        med = interleave(runners(dtype, compiled), repeats)
     med["passes"] -= med["products"]
     parts = ("products", "passes", "adam step", "gather")
     med["parts alone"] = sum(med[name] for name in parts)
@@ -135,12 +146,17 @@ def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--threads", type=int, nargs="+", default=[1, 2])
     parser.add_argument("--repeats", type=int, default=7)
+    parser.add_argument(
+        "--compiled", action="store_true", help="the compiled kernels (numba)"
+    )
     args = parser.parse_args(argv)
     for threads in args.threads:
         for dtype in (np.float64, np.float32):
-            med = breakdown(threads, np.dtype(dtype), args.repeats)
+            med = breakdown(threads, np.dtype(dtype), args.repeats, args.compiled)
             products = med["products"]
-            print(f"\n{threads} BLAS thread(s), {np.dtype(dtype).name}, per batch:")
+            kernels = "compiled" if args.compiled else "numpy"
+            dtype_name = np.dtype(dtype).name
+            print(f"\n{threads} BLAS thread(s), {dtype_name}, {kernels}, per batch:")
             for name, t in med.items():
                 print(f"  {name:<16} {t * 1e6:8.0f} us  {t / products:5.2f} x products")
             print(

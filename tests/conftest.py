@@ -8,10 +8,15 @@ seeds; set the environment variable ``BACKPROP_MLP_SEEDS`` to run more:
 - ``BACKPROP_MLP_SEEDS=7`` or ``BACKPROP_MLP_SEEDS=3-5`` or ``=1,4,9``: those seeds.
 """
 
+import importlib.util
 import os
 
 import pytest
 from threadpoolctl import threadpool_limits
+
+from backprop_mlp import config_context
+
+HAS_NUMBA = importlib.util.find_spec("numba") is not None
 
 _DEFAULT_SEEDS = (0, 42)
 _ALL_SEEDS = tuple(range(20))
@@ -63,3 +68,16 @@ def _single_blas_thread():
     """
     with threadpool_limits(limits=1, user_api="blas"):
         yield
+
+
+@pytest.fixture(params=["numpy", "compiled"])
+def kernel_path(request):
+    """Run the test on numpy's kernels, then on the compiled ones (forced).
+
+    The compiled run is skipped when numba is not installed. Modules opt in
+    with ``pytestmark = pytest.mark.usefixtures("kernel_path")``.
+    """
+    if request.param == "compiled" and not HAS_NUMBA:
+        pytest.skip("the compiled kernels need numba (the 'fast' extra)")
+    with config_context(compiled=request.param == "compiled"):
+        yield request.param

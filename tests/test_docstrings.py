@@ -22,7 +22,7 @@ MODULES = sorted(
 
 
 # Modules that need an optional extra: skipped where it is not installed.
-OPTIONAL = {"backprop_mlp.onnx": "skl2onnx"}
+OPTIONAL = {"backprop_mlp.onnx": "skl2onnx", "backprop_mlp._numba_kernels": "numba"}
 
 
 @pytest.mark.parametrize("name", ["backprop_mlp", *MODULES])

@@ -15,8 +15,13 @@ import pytest
 import scipy.sparse as sp
 
 from backprop_mlp._activations import ACTIVATIONS
+from backprop_mlp._kernels import compiled_kernels
 from backprop_mlp._losses import LOGISTIC_OUTPUT, SOFTMAX_OUTPUT
 from backprop_mlp._network import Network
+
+# Every test runs on numpy's kernels, and on the compiled ones when numba is
+# installed.
+pytestmark = pytest.mark.usefixtures("kernel_path")
 
 N_SAMPLES, N_FEATURES, HIDDEN = 7, 5, (4, 3)
 HIDDEN_NAMES = sorted(ACTIVATIONS)
@@ -88,6 +93,9 @@ def make_network(activation, output, n_outputs, seed=0, dtype=np.float64):
         output,
         dtype=dtype,
     )
+    kernels = compiled_kernels(net.params.size)  # see the kernel_path fixture
+    if kernels is not None:
+        net.f = kernels.activations(net.f)
     rng = np.random.RandomState(1000 + seed)
     net.params[...] = rng.uniform(-0.8, 0.8, net.params.size)
     return net

@@ -21,7 +21,12 @@ from backprop_mlp import BackpropMLPClassifier
 SKLEARN_VERSION = tuple(int(part) for part in sklearn.__version__.split(".")[:2])
 SCIPY_VERSION = tuple(int(part) for part in scipy.__version__.split(".")[:2])
 
-pytestmark = pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
+pytestmark = [
+    pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning"),
+    # Every test runs on numpy's kernels, and on the compiled ones when numba
+    # is installed: both must match scikit-learn.
+    pytest.mark.usefixtures("kernel_path"),
+]
 
 # The oracle for weighted fits: MLPClassifier.fit takes sample_weight from 1.7.
 ORACLE_HAS_SAMPLE_WEIGHT = SKLEARN_VERSION >= (1, 7)

@@ -36,7 +36,7 @@ def test_test_command_installs_what_the_suite_imports():
     pyproject = (ROOT / "pyproject.toml").read_text(encoding="utf-8")
     block = re.search(rf"^{extra} = \[(.*?)^\]", pyproject, re.M | re.S).group(1)
     listed = set(re.findall(r'"([A-Za-z0-9_.-]+)', block))
-    assert {"pytest", "hypothesis", "pandas", "matplotlib", "ruff"} <= listed
+    assert {"pytest", "hypothesis", "pandas", "matplotlib", "ruff", "numba"} <= listed
 
 
 def test_readme_says_what_each_extra_brings():
@@ -49,9 +49,17 @@ def test_readme_says_what_each_extra_brings():
         name: set(re.findall(r'"([A-Za-z0-9_.-]+)', block))
         for name, block in re.findall(r"^(\w+) = \[(.*?)\]$", section, re.M | re.S)
     }
-    assert {"plot", "skops", "onnx", "deploy", "dask", "test", "docs"} <= set(extras)
+    assert {"plot", "skops", "onnx", "deploy", "dask", "fast", "test", "docs"} <= set(
+        extras
+    )
     for name in extras:
         assert f"| `{name}` |" in README, name
-    optional = extras["plot"] | extras["skops"] | extras["onnx"] | extras["dask"]
+    optional = (
+        extras["plot"]
+        | extras["skops"]
+        | extras["onnx"]
+        | extras["dask"]
+        | extras["fast"]
+    )
     assert optional <= extras["test"]
     assert extras["deploy"] == extras["skops"] | extras["onnx"]

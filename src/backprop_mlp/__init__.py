@@ -12,11 +12,14 @@ Around it: :func:`check_gradients` verifies back-propagation against finite
 differences, :class:`LossCurveDisplay` plots the training curves, and
 :class:`ProgressBar` shows training progress live. :func:`fit_blocks` trains
 on a :class:`BlockSource`: data larger than memory, block by block.
+:func:`config_context` chooses between numpy's kernels and the compiled ones
+of the ``fast`` extra.
 """
 
 from ._blocks import BlockSource
 from ._callbacks import ProgressBar
 from ._classifier import BackpropMLPClassifier
+from ._config import config_context, get_config, set_config
 from ._display import LossCurveDisplay
 from ._gradient_check import GradientCheckResult, LayerGradientCheck, check_gradients
 from ._out_of_core import fit_blocks
@@ -37,5 +40,8 @@ __all__ = [
     "TrainingDivergedWarning",
     "__version__",
     "check_gradients",
+    "config_context",
     "fit_blocks",
+    "get_config",
+    "set_config",
 ]

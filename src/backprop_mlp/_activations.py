@@ -50,6 +50,10 @@ class Activation:
         The numerator of the Glorot-uniform bound ``sqrt(factor / (fan_in +
         fan_out))`` used for layers with this activation: 2 for logistic, 6
         otherwise, as in scikit-learn.
+    derivative_kernel : callable or None, default=None
+        ``derivative_kernel(da, z, a)``, a fused ``da *= derivative(z, a)``
+        in place; set on the compiled records of
+        :meth:`backprop_mlp._kernels.CompiledKernels.activation`.
     """
 
     name: str
@@ -57,6 +61,29 @@ class Activation:
     derivative: Callable[[np.ndarray, np.ndarray], np.ndarray]
     derivative_from_output: bool = False
     glorot_factor: float = 6.0
+    derivative_kernel: Callable | None = None
+
+    def multiply_derivative(self, da, z, a):
+        """Multiply the gradient ``da`` by ``f'(z)``, in place.
+
+        Parameters
+        ----------
+        da : ndarray
+            ``dL/da``, overwritten by ``dL/dz = da * f'(z)``.
+        z, a : ndarray
+            As for ``derivative``; ``z`` may be None when
+            ``derivative_from_output``.
+
+        Returns
+        -------
+        dz : ndarray
+            ``da`` itself.
+        """
+        if self.derivative_kernel is None:
+            da *= self.derivative(z, a)
+        else:
+            self.derivative_kernel(da, z, a)
+        return da
 
 
 def _identity(z, out=None):

@@ -45,6 +45,7 @@ from sklearn.utils.validation import _check_sample_weight, _check_y, validate_da
 
 from ._activations import ACTIVATIONS
 from ._callbacks import VerbosePrinter, _CallbackSupportMixin, _FitTasks, _UserCallbacks
+from ._kernels import compiled_kernels
 from ._network import Network, predict_output
 from ._optimizers import SGD, Adam
 from ._persistence import PersistenceMixin
@@ -472,6 +473,13 @@ class BaseBackpropMLP(PersistenceMixin, _CallbackSupportMixin, BaseEstimator):
     def _train(self, plan, incremental, fit_tasks_owner):
         """Run the trainer on the plan, with the view showing its progress."""
         net, history = plan.net, plan.history
+        # numpy's kernels or compiled ones (the same results), chosen once a
+        # fit; a small network never imports numba.
+        kernels = compiled_kernels(net.params.size)
+        if kernels is not None:
+            net.f = kernels.activations(net.f)
+            if plan.optimizer is not None:
+                plan.optimizer.kernels = kernels
         # The view shows the model as trained so far: its weights are views
         # of the network's, its curves the lists training extends.
         self.coefs_, self.intercepts_ = net.W[1:], net.b[1:]

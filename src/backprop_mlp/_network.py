@@ -196,7 +196,7 @@ class Network:
             da = np.dot(dz, W[k].T, out=z[k - 1] if z_dead else None)
             if masks is not None and masks[k - 1] is not None:
                 da *= masks[k - 1]  # a dropped unit passed no gradient back
-            da *= f[k - 1].derivative(None if z_dead else z[k - 1], fz[k - 1])
+            f[k - 1].multiply_derivative(da, None if z_dead else z[k - 1], fz[k - 1])
             dz = da  # dz_{k-1} = da_{k-1} * f'(z_{k-1})
         return self.grad
 

@@ -13,6 +13,11 @@ keeps the peak memory of training below scikit-learn's.
 
 The learning rate is an attribute the schedule changes between epochs (see
 :mod:`backprop_mlp._schedules`).
+
+``kernels``, when a fit sets it (see :func:`backprop_mlp._kernels.compiled_kernels`),
+makes a step run the compiled kernel instead, one fused pass over the whole
+vectors with the same results; None (the default) keeps the numpy code here,
+which is the reference.
 """
 
 import numpy as np
@@ -49,6 +54,10 @@ class _SlicedOptimizer:
     ``numpy.dtype`` among the types to review.
     """
 
+    # The compiled kernels of the current fit (None: numpy's); each fit sets
+    # them anew, and a pickle never holds them.
+    kernels = None
+
     def state(self):
         """The state vectors, each of shape (n_params,).
 
@@ -83,6 +92,7 @@ class _SlicedOptimizer:
         state = self.__dict__.copy()
         del state["_parts"]
         state["dtype"] = self.dtype.name
+        state.pop("kernels", None)
         return state
 
     def __setstate__(self, state):
@@ -130,6 +140,16 @@ class SGD(_SlicedOptimizer):
         params : ndarray of shape (n_params,)
         grad : ndarray of shape (n_params,)
         """
+        if self.kernels is not None:
+            self.kernels.sgd_step(
+                params,
+                grad,
+                self.velocity,
+                self.learning_rate,
+                self.momentum,
+                self.nesterov,
+            )
+            return
         for part, v, lr_grad, update in self._parts:
             self._step(params[part], grad[part], v, lr_grad, update)
 
@@ -193,6 +213,11 @@ class Adam(_SlicedOptimizer):
         self.t += 1
         b1, b2 = self.beta_1, self.beta_2
         lr_t = self.learning_rate * np.sqrt(1 - b2**self.t) / (1 - b1**self.t)
+        if self.kernels is not None:
+            self.kernels.adam_step(
+                params, grad, self.m, self.v, lr_t, b1, b2, self.epsilon
+            )
+            return
         for part, m, v, buf, update in self._parts:
             self._step(params[part], grad[part], m, v, buf, update, lr_t)
 

@@ -1,0 +1,282 @@
+"""Which kernels run training's element-wise hot spots: numpy's or compiled ones.
+
+numpy's are the reference, and the default: the optimizer steps in
+:mod:`backprop_mlp._optimizers`, the activations and their derivatives in
+:mod:`backprop_mlp._activations`. Beside them, the optional ``fast`` extra
+(numba) brings compiled versions with the same signatures
+(:mod:`backprop_mlp._numba_kernels`), which do the same floating-point
+operations in the same order, one fused pass per kernel (on one thread unless
+the user opts in to more, see :class:`CompiledKernels`), and give
+bit-identical results.
+
+A fit chooses once, with :func:`compiled_kernels`, from the global
+configuration (``backprop_mlp.config_context(compiled=...)``), whether numba
+imports, and the size of the network. numba is imported only when the
+compiled path is chosen: its import, and loading its cached machine code,
+cost about a second on a process's first large fit, so small fits never
+touch it.
+
+What is compiled: the Adam and SGD steps; relu and leaky relu; the products of
+the incoming gradient with the derivatives of relu, leaky relu, logistic and
+tanh. What stays numpy's: every transcendental function (``exp``, ``expm1``,
+``tanh``, ``log``: the forward passes of logistic, tanh, elu, softplus, gelu
+and swish, and the derivatives of elu, softplus, gelu and swish), because
+numba's libm and numpy's SIMD code differ in the last bit; the matrix
+products, which are BLAS's in both.
+"""
+
+import dataclasses
+import importlib.util
+import os
+import threading
+
+import numpy as np
+from threadpoolctl import ThreadpoolController
+
+from ._activations import LEAKY_SLOPE
+from ._config import get_config
+
+__all__ = ["MIN_COMPILED_PARAMS", "CompiledKernels", "compiled_kernels"]
+
+# The smallest network, in parameters, for which compiled="auto" chooses the
+# compiled kernels (see benchmarks/README.md, "Compiled kernels"). A compiled
+# Adam step saves some 5 ns per parameter on one core; below this size it
+# would take a fit thousands of steps to earn back the ~1 s (0.5 s of CPU) a
+# process pays on first use to import numba and load the cached kernels.
+MIN_COMPILED_PARAMS = 100_000
+
+# The fewest entries a kernel hands to several threads: below, starting the
+# threads costs more than they save.
+_MIN_PARALLEL_SIZE = 1 << 15
+
+
+def compiled_kernels(n_params):
+    """The compiled kernels a fit should use, or None for numpy's.
+
+    Called once per fit, in the thread that trains: it also sets the number
+    of threads the kernels run on, see :class:`CompiledKernels`.
+
+    Parameters
+    ----------
+    n_params : int
+        The number of parameters (weights and biases) of the network.
+
+    Returns
+    -------
+    kernels : CompiledKernels or None
+        None when the configuration says ``compiled=False``, or ``'auto'``
+        and the network has fewer than :data:`MIN_COMPILED_PARAMS` parameters
+        or numba is not installed.
+
+    Raises
+    ------
+    ImportError
+        With ``compiled=True`` when numba cannot be imported.
+    """
+    setting = get_config()["compiled"]
+    if setting is False:
+        return None
+    if setting == "auto" and (
+        n_params < MIN_COMPILED_PARAMS or importlib.util.find_spec("numba") is None
+    ):
+        return None
+    try:
+        from . import _numba_kernels
+    except ImportError as exc:
+        if setting == "auto":
+            return None
+        raise ImportError(
+            "backprop_mlp.config_context(compiled=True) needs numba: install "
+            'the extra with pip install "backprop-mlp[fast]".'
+        ) from exc
+    return CompiledKernels(_numba_kernels, _blas_threads())
+
+
+_blas_controller = None
+
+
+def _blas_threads():
+    """The number of threads BLAS may use here and now (1 at least).
+
+    threadpoolctl's view: the user's ``threadpool_limits``, or 1 inside a
+    joblib worker that parallel searches limit to one thread each.
+    """
+    global _blas_controller
+    if _blas_controller is None:
+        # Made once: finding the loaded libraries takes ~0.3 ms.
+        _blas_controller = ThreadpoolController().select(user_api="blas")
+    return max((lib.num_threads for lib in _blas_controller.lib_controllers), default=1)
+
+
+_threads_started = False
+
+
+def _start_numba_threads():
+    """Start numba's thread pool, with OpenMP threads that wait passively.
+
+    By default libgomp's idle threads spin for a while after each parallel
+    loop: on a machine without spare cores they then hold the very cores
+    OpenBLAS's threads need for the next product (measured: fits on 2 threads
+    took ~1.9x the time of numpy's path, and twice its CPU time). libgomp
+    reads ``OMP_WAIT_POLICY`` once, when numba loads it at the start of its
+    pool, so it is set to ``PASSIVE`` for that moment only, unless the user
+    set it. The rest of the process never sees it.
+    """
+    global _threads_started
+    if _threads_started:
+        return
+    from numba.np.ufunc import parallel
+
+    unset = "OMP_WAIT_POLICY" not in os.environ
+    if unset:
+        os.environ["OMP_WAIT_POLICY"] = "PASSIVE"
+    try:
+        parallel._launch_threads()
+    finally:
+        if unset:
+            del os.environ["OMP_WAIT_POLICY"]
+    _threads_started = True
+
+
+def _scalar(x, dtype):
+    """``x`` as numpy uses it in an operation with an array of ``dtype``.
+
+    numpy (2, NEP 50) first rounds a Python scalar to the array's dtype, but
+    computes with a numpy scalar (a float64 learning rate) in that scalar's
+    own precision. The kernels compute in float64 and round to ``dtype``
+    where numpy stores, so they take the first rounded and the second as is.
+    """
+    if isinstance(x, np.generic):
+        return float(x)
+    return float(dtype.type(x))
+
+
+class CompiledKernels:
+    """The compiled kernels, bound to the number of threads of one fit.
+
+    By default they run on one thread, and numba's thread pool is never
+    started: on the machine they were measured on, 2-thread kernels between
+    OpenBLAS's 2-thread products made fits slower, not faster (OpenMP and
+    OpenBLAS threads spinning on each other's cores; see
+    benchmarks/README.md). A user who sets the environment variable
+    ``NUMBA_NUM_THREADS`` opts in: the kernels then run on as many threads
+    as BLAS may use (threadpoolctl's current limit), capped by it: all of
+    them in a lone fit, one inside a joblib worker limited to one, so a
+    parallel search is never oversubscribed. In any thread but the main one
+    (where fits may run side by side), and on arrays too small to share out,
+    the one-thread kernels run.
+
+    Parameters
+    ----------
+    module : module
+        :mod:`backprop_mlp._numba_kernels`.
+    n_threads : int
+        The threads BLAS may use.
+    """
+
+    def __init__(self, module, n_threads):
+        import numba
+
+        self._k = module
+        opted_in = "NUMBA_NUM_THREADS" in os.environ
+        self.n_threads = (
+            min(n_threads, numba.config.NUMBA_NUM_THREADS) if opted_in else 1
+        )
+        self.parallel = (
+            self.n_threads > 1 and threading.current_thread() is threading.main_thread()
+        )
+        if self.parallel:
+            _start_numba_threads()
+            numba.set_num_threads(self.n_threads)  # for this thread's launches
+
+    def _parallel(self, array):
+        return self.parallel and array.size >= _MIN_PARALLEL_SIZE
+
+    def adam_step(self, params, grad, m, v, lr_t, beta_1, beta_2, epsilon):
+        """:meth:`Adam._step <backprop_mlp._optimizers.Adam._step>`, whole vectors."""
+        dt = params.dtype
+        args = (params, grad, m, v, _scalar(beta_1, dt), _scalar(1 - beta_1, dt))
+        args += (_scalar(beta_2, dt), _scalar(1 - beta_2, dt), _scalar(epsilon, dt))
+        args += (_scalar(-lr_t, dt),)
+        if self._parallel(params):
+            self._k.adam_step_parallel(*args)
+        else:
+            self._k.adam_step(*args, 0, params.shape[0])
+
+    def sgd_step(self, params, grad, velocity, learning_rate, momentum, nesterov):
+        """:meth:`SGD._step <backprop_mlp._optimizers.SGD._step>`, whole vectors."""
+        dt = params.dtype
+        args = (params, grad, velocity, _scalar(learning_rate, dt))
+        args += (_scalar(momentum, dt), bool(nesterov))
+        if self._parallel(params):
+            self._k.sgd_step_parallel(*args)
+        else:
+            self._k.sgd_step(*args, 0, params.shape[0])
+
+    def activations(self, f):
+        """:meth:`activation` of each record of a network's list ``net.f``.
+
+        Parameters
+        ----------
+        f : list of Activation or None
+
+        Returns
+        -------
+        f : list of Activation or None
+            A new list; None entries (``f[0]``) stay None.
+        """
+        return [None if act is None else self.activation(act) for act in f]
+
+    def activation(self, act):
+        """``act`` with its compiled function and derivative where they are exact.
+
+        Parameters
+        ----------
+        act : Activation
+
+        Returns
+        -------
+        act : Activation
+            A copy whose ``function`` (relu, leaky relu) and
+            ``derivative_kernel`` (relu, leaky relu, logistic, tanh) are
+            compiled; ``act`` itself for the other activations.
+        """
+        kind = {
+            "relu": self._k.RELU,
+            "leaky_relu": self._k.LEAKY_RELU,
+            "logistic": self._k.LOGISTIC,
+            "tanh": self._k.TANH,
+        }.get(act.name)
+        if kind is None:
+            return act
+        changes = {"derivative_kernel": self._derivative_kernel(kind)}
+        if kind in (self._k.RELU, self._k.LEAKY_RELU):
+            changes["function"] = self._function(kind)
+        return dataclasses.replace(act, **changes)
+
+    def _function(self, kind):
+        def function(z, out=None):
+            if out is None:
+                out = np.empty_like(z)
+            slope = _scalar(LEAKY_SLOPE, z.dtype)
+            if self._parallel(z):
+                self._k.activate_parallel(kind, z, out, slope)
+            else:
+                self._k.activate(kind, z, out, slope, 0, z.shape[0])
+            return out
+
+        return function
+
+    def _derivative_kernel(self, kind):
+        def multiply_derivative(da, z, a):
+            # numba needs arrays: the one argument a kind does not read is
+            # given as `da`.
+            z = da if z is None else z
+            a = da if a is None else a
+            slope = _scalar(LEAKY_SLOPE, da.dtype)
+            if self._parallel(da):
+                self._k.multiply_derivative_parallel(kind, da, z, a, slope)
+            else:
+                self._k.multiply_derivative(kind, da, z, a, slope, 0, da.shape[0])
+
+        return multiply_derivative
