@@ -244,3 +244,19 @@ def test_lbfgs_leaves_numpys_blas_threads_to_other_threads():
             for lib in ThreadpoolController().select(user_api="blas").lib_controllers
         ]
         assert scipy_blas == [2] * len(scipy_blas)  # restored after the fit
+
+
+def test_features_that_overflow_the_forward_pass_are_refused(data):
+    """1e308 in a feature overflows a layer (inf - inf is NaN): a clear error
+    at predict, never a NaN probability or numpy's overflow warnings."""
+    X, y = data
+    clf = M((3,), solver="sgd", learning_rate_init=0.5, max_iter=20, random_state=0)
+    clf.fit(X, y)
+    X_big = X.copy()
+    X_big[0] = [1e308, -1e308, 1e308, -1e308]
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # no RuntimeWarning on the way
+        for method in (clf.predict, clf.predict_proba, clf.predict_log_proba):
+            with pytest.raises(ValueError, match="X holds values so large"):
+                method(X_big)
+    assert np.isfinite(clf.predict_proba(X)).all()

@@ -86,11 +86,6 @@ KNOWN_ISSUES = {
     # warns "invalid value encountered" when X holds inf and -inf, before it
     # raises its clear error. Relaxes: that one RuntimeWarning.
     "finite_check_warns",
-    # reported, not fixed: features near the float maximum (1e308) overflow
-    # the forward pass, and inf - inf in a layer gives NaN probabilities
-    # (with numpy's overflow warnings) from predict_proba. Relaxes: the
-    # predictions' finiteness and RuntimeWarnings, for such X only.
-    "forward_overflow",
     # reported, not fixed: predict reads the activation *parameter*, as
     # scikit-learn's MLP does, so set_params(activation=...) on a fitted model
     # changes its predictions (or makes predict raise). Relaxes: the check

@@ -883,14 +883,27 @@ class BaseBackpropMLP(PersistenceMixin, _CallbackSupportMixin, BaseEstimator):
     # ------------------------------------------------------------- predict
 
     def _forward(self, X, pre_activation=False):
-        """The output layer's values for validated ``X``, or its ``z_L``."""
-        return predict_output(
-            X,
-            self.coefs_,
-            self.intercepts_,
-            self._hidden_activations(len(self.coefs_) - 1),
-            _identity if pre_activation else self._output_layer().activation,
-        )
+        """The output layer's values for validated ``X``, or its ``z_L``.
+
+        Never NaN or inf: features near the float maximum overflow a layer
+        (and ``inf - inf`` gives NaN), which is refused with a message
+        instead of numpy's warnings and a NaN prediction.
+        """
+        with np.errstate(over="ignore", invalid="ignore"):
+            out = predict_output(
+                X,
+                self.coefs_,
+                self.intercepts_,
+                self._hidden_activations(len(self.coefs_) - 1),
+                _identity if pre_activation else self._output_layer().activation,
+            )
+        if not np.isfinite(out).all():
+            raise ValueError(
+                "X holds values so large that the network's forward pass "
+                "overflowed (not finite in float64/float32). Scale X as the "
+                "training data were scaled."
+            )
+        return out
 
     def _validate_X(self, X):
         with _about("X"):
