@@ -88,6 +88,19 @@ def test_targets_of_the_wrong_length_are_refused(data):
         small().fit(X, Y, X_val=X[:30], y_val=Y[:29])
 
 
+def test_a_validation_set_of_one_sample_is_refused(data):
+    """Found by the property battery: R² of one sample is undefined, and
+    r2_score warned every epoch without naming y_val (validation_scores_ NaN).
+    The internal split refuses fewer than two validation samples too."""
+    X, Y = data
+    reg = small(max_iter=2)
+    with pytest.raises(ValueError, match=r"y_val has 1 sample.*at least 2"):
+        reg.fit(X, Y, X_val=X[:1], y_val=Y[:1])
+    assert not hasattr(reg, "coefs_")
+    reg.fit(X, Y, X_val=X[:2], y_val=Y[:2])  # two are enough
+    assert np.isfinite(reg.validation_scores_).all()
+
+
 @pytest.mark.filterwarnings("ignore::sklearn.exceptions.DataConversionWarning")
 def test_a_different_number_of_outputs_is_refused(data):
     X, Y = data
