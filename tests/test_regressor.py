@@ -88,6 +88,20 @@ def test_targets_of_the_wrong_length_are_refused(data):
         small().fit(X, Y, X_val=X[:30], y_val=Y[:29])
 
 
+def test_predict_uses_the_fitted_output_not_the_loss_parameter(data):
+    """Found by the property battery: set_params(loss='poisson') on a fitted
+    squared-error model made predict exponentiate its outputs. Predictions
+    follow out_activation_, as scikit-learn's do; the new loss applies from
+    the next fit."""
+    X, Y = data
+    reg = small(max_iter=2).fit(X, Y)
+    before = reg.predict(X)
+    assert (before < 0).any()  # exp would make them all positive
+    reg.set_params(loss="poisson")
+    assert_array_equal(reg.predict(X), before)
+    assert reg.score(X, Y) == r2_score(Y, before)
+
+
 def test_a_validation_set_of_one_sample_is_refused(data):
     """Found by the property battery: R² of one sample is undefined, and
     r2_score warned every epoch without naming y_val (validation_scores_ NaN).

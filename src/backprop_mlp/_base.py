@@ -45,6 +45,7 @@ from sklearn.utils.validation import _check_sample_weight, _check_y, validate_da
 
 from ._activations import ACTIVATIONS
 from ._callbacks import VerbosePrinter, _CallbackSupportMixin, _FitTasks, _UserCallbacks
+from ._losses import OUTPUT_LAYERS
 from ._network import Network, predict_output
 from ._optimizers import SGD, Adam
 from ._persistence import PersistenceMixin
@@ -876,12 +877,14 @@ class BaseBackpropMLP(PersistenceMixin, _CallbackSupportMixin, BaseEstimator):
 
     def _forward(self, X, pre_activation=False):
         """The output layer's values for validated ``X``, or its ``z_L``."""
+        # The fitted output, not the one the parameters (loss) now ask for.
+        output = OUTPUT_LAYERS[self.out_activation_].activation
         return predict_output(
             X,
             self.coefs_,
             self.intercepts_,
             self._hidden_activations(len(self.coefs_) - 1),
-            _identity if pre_activation else self._output_layer().activation,
+            _identity if pre_activation else output,
         )
 
     def _validate_X(self, X):
