@@ -103,6 +103,12 @@ KNOWN_ISSUES = {
     # changes its predictions (or makes predict raise). Relaxes: the check
     # that set_params leaves the predictions, when it sets activation.
     "predict_reads_activation",
+    # reported, not fixed: a Poisson regressor's exp link overflows when X
+    # lies far outside the training range (features scaled by 1e4, say):
+    # predict returns inf, with numpy's "overflow encountered in exp". Clip,
+    # or warn naming X? Relaxes: for models with out_activation_='exp', the
+    # predictions' finiteness and that RuntimeWarning.
+    "exp_output_overflow",
 }
 
 UNNAMED_MESSAGES = (
@@ -532,6 +538,9 @@ def _check_warning(w, estimator, flags):
     issues = {
         "finite_check_warns": numpy_warning and "reduce" in str(w.message),
         "forward_overflow": numpy_warning and "forward_overflow" in flags,
+        "exp_output_overflow": numpy_warning
+        and "overflow encountered in exp" in str(w.message)
+        and getattr(estimator, "out_activation_", None) == "exp",
         "extreme_sample_weight": "extreme_sample_weight" in flags,
         "unnamed_validator_messages": any(
             re.match(pattern, str(w.message)) for pattern in UNNAMED_MESSAGES
@@ -592,7 +601,10 @@ def _check_probabilities(estimator, X_probe):
     np.testing.assert_array_equal(proba[np.arange(len(labels)), picked], proba.max(1))
     log_proba = estimator.predict_log_proba(X_probe)
     _assert_finite(log_proba)
-    np.testing.assert_allclose(np.exp(log_proba), proba, rtol=1e-6, atol=1e-300)
+    # atol: the probability of the other class is 1 - p, as scikit-learn
+    # computes it, exact to eps only (1 - p = 1.3e-12 lost 5 digits).
+    eps = np.finfo(proba.dtype).eps
+    np.testing.assert_allclose(np.exp(log_proba), proba, rtol=1e-6, atol=eps)
 
 
 def _n_outputs(y):
@@ -696,6 +708,8 @@ class _Call:
         reasons = {}
         if self.subject.refusals is not None and method in ("fit", "partial_fit"):
             reasons = self.subject.refusals(est, method, args[1], flags)
+            for reason in reasons:
+                event(f"must refuse: {reason}")
         error = None
         with warnings.catch_warnings(record=True) as caught:
             warnings.simplefilter("always")
@@ -856,9 +870,11 @@ def _predict(subject, estimator, X, flags):
         for w in caught:
             _check_warning(w, estimator, flags)
         if np.asarray(out).dtype.kind == "f":
-            _unless_known(
-                {"forward_overflow": "forward_overflow" in flags}, _assert_finite, out
-            )
+            issues = {
+                "forward_overflow": "forward_overflow" in flags,
+                "exp_output_overflow": estimator.out_activation_ == "exp",
+            }
+            _unless_known(issues, _assert_finite, out)
     assert _state(estimator) == state
 
 
