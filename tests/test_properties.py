@@ -8,15 +8,20 @@ warm starts, predictions), each on a variant of the problem. After every call
 one of two things must hold:
 
 - the call succeeded: predictions are finite labels of ``classes_``,
-  probabilities are in [0, 1] and, for single-label targets, sum to 1 per row,
-  and the fitted attributes agree with each other and with the data (the
-  shape chain of ``coefs_`` and ``intercepts_``, ``n_layers_``,
-  ``n_outputs_``, ``classes_``, ``loss_curve_`` against ``n_iter_``, finite
-  weights);
+  probabilities are in [0, 1] and, for single-label targets, sum to 1 per row
+  (a classifier), or finite values of shape ``(n,)`` or ``(n, n_outputs_)``
+  with a finite ``score`` equal to ``r2_score`` of them (a regressor), and the
+  fitted attributes agree with each other and with the data (the shape chain
+  of ``coefs_`` and ``intercepts_``, ``n_layers_``, ``n_outputs_``,
+  ``classes_`` or ``out_activation_``, ``loss_curve_`` against ``n_iter_``,
+  finite weights);
 - or it raised ``ValueError`` or ``TypeError`` whose message names the
   offending argument (``X``, ``y``, ``sample_weight``, ``classes``, a
   parameter...), and the model is exactly as it was before the call (every
-  fitted attribute, and its predictions).
+  fitted attribute, and its predictions). Some targets must be refused (a
+  regressor's strings or categories, NaN, negative values for
+  ``loss='poisson'``, another number of outputs than the model has when it
+  continues): an error about ``y`` then says which.
 
 Warnings are allowed if they name an argument too; a ``RuntimeWarning`` (a
 bare numpy message) never is. Anything else (IndexError, AttributeError, a
@@ -24,7 +29,8 @@ NaN) fails.
 
 The estimators under test are listed in ``ESTIMATORS``, each with what is
 particular to it: its targets strategy, the checks of its fitted attributes
-and predictions, and its prediction methods. A regressor adds one entry.
+and predictions, its prediction methods, and for a regressor the targets it
+must refuse.
 
 Running it
 ----------
@@ -57,8 +63,9 @@ import scipy.sparse as sp
 from hypothesis import HealthCheck, event, given, note, settings
 from hypothesis import strategies as st
 from sklearn.exceptions import ConvergenceWarning
+from sklearn.metrics import r2_score
 
-from backprop_mlp import BackpropMLPClassifier
+from backprop_mlp import BackpropMLPClassifier, BackpropMLPRegressor
 
 # ------------------------------------------------------------------ settings
 
@@ -294,6 +301,72 @@ def targets(draw, n_samples, rng, wild):
     return y, flags
 
 
+# Target kinds of a regression problem: (valid, invalid). Negative targets
+# are valid for 'squared_error' and must be refused by 'poisson'.
+REGRESSION_KINDS = (
+    ["float", "nonnegative", "nonnegative", "counts", "int", "float32", "object"],
+    ["nan", "inf", "-inf", "nan_column", "negative", "str", "object_str", "category"],
+)
+
+
+@st.composite
+def regression_targets(draw, n_samples, rng, wild):
+    """Targets of a regression problem: ``(y, flags)``.
+
+    Real, non-negative, count, integer and numeric-object targets, 1-D or
+    with 1 to 3 columns, as arrays, lists, Series and DataFrames; when
+    ``wild`` also NaN and inf placements, a single negative value among
+    non-negative ones, strings, categorical columns, and a wrong length.
+    """
+    flags = set()
+    kind = _pick(draw, *REGRESSION_KINDS, wild)
+    n_outputs = draw(st.integers(1, 3))
+    y = rng.normal(size=(n_samples, n_outputs)) * draw(st.sampled_from([1, 1e-3, 1e3]))
+    if kind in ("nonnegative", "negative", "nan", "inf", "-inf", "nan_column"):
+        y = np.abs(y)
+    elif kind == "counts":
+        y = rng.poisson(2.0, size=y.shape)
+    elif kind == "int":
+        y = (y * 3).round().astype(np.int64)
+    elif kind == "float32":
+        y = y.astype(np.float32)
+    elif kind == "object":
+        y = y.astype(object)  # numbers read as text columns are regression
+    elif kind in ("str", "object_str", "category"):
+        y = _labels(rng.integers(0, 3, y.shape), "str")
+        y = y.astype(object) if kind == "object_str" else y
+        flags.add("y_labels")
+    if kind in ("nan", "inf", "-inf", "nan_column", "negative") and n_samples:
+        i, j = draw(st.integers(0, n_samples - 1)), draw(st.integers(0, n_outputs - 1))
+        value = {"nan": np.nan, "inf": np.inf, "-inf": -np.inf, "negative": -1.0}
+        if kind == "nan_column":
+            y[:, j] = np.nan
+        else:
+            y[i, j] = value[kind]
+        flags.add("y_negative" if kind == "negative" else "y_nonfinite")
+    elif "y_labels" not in flags and (y.astype(float) < 0).any():
+        flags.add("y_negative")
+    shape = "2d" if n_outputs > 1 else draw(st.sampled_from(["1d"] * 3 + ["column"]))
+    y = y.ravel() if shape == "1d" else y
+    container = _pick(draw, ["ndarray"] * 3 + ["list", "pandas"], ["short"], wild)
+    if kind == "category":
+        container = "pandas"
+    if container == "list":
+        y = y.tolist()
+    elif container == "pandas" and y.ndim == 1:
+        y = pd.Series(pd.Categorical(y) if kind == "category" else y)
+    elif container == "pandas":
+        columns = {f"t{j}": y[:, j] for j in range(y.shape[1])}
+        if kind == "category":
+            columns = {k: pd.Categorical(v) for k, v in columns.items()}
+        y = pd.DataFrame(columns)
+    elif container == "short":
+        y = y[:-1]
+        flags.add("y_short")
+    note(f"y: {kind} {n_outputs} output(s) {shape} {container}")
+    return y, flags
+
+
 @st.composite
 def sample_weights(draw, n_samples, rng, wild):
     """``(sample_weight, flags)``: None mostly, else good (or bad) weights."""
@@ -357,13 +430,16 @@ PARAM_VALUES = {
     "dropout": ([0.0, 0.0, 0.2, [0.1, 0.2]], []),
     "early_stopping_metric": (["score", "loss"], []),
     "keep_optimizer_state": ([False, True], []),
+    "loss": (["squared_error", "squared_error", "poisson"], ["absolute_error"]),
 }
 
 
 @st.composite
-def params(draw, labels, wild, max_size=4):
-    """A few parameters, ``class_weight`` resolved against the ``labels``."""
-    names = draw(st.lists(st.sampled_from(sorted(PARAM_VALUES)), max_size=max_size))
+def params(draw, estimator, labels, wild, max_size=4):
+    """A few of the ``estimator``'s parameters, ``class_weight`` resolved
+    against the ``labels``."""
+    known = sorted(set(PARAM_VALUES) & set(estimator().get_params()))
+    names = draw(st.lists(st.sampled_from(known), max_size=max_size))
     drawn = {name: _pick(draw, *PARAM_VALUES[name], wild) for name in names}
     if drawn.get("class_weight") == "a_label":
         drawn["class_weight"] = {labels[0]: 2.0} if len(labels) else None
@@ -451,6 +527,9 @@ def _check_warning(w, estimator, flags):
     issues = {
         "finite_check_warns": numpy_warning and "reduce" in str(w.message),
         "forward_overflow": numpy_warning and "forward_overflow" in flags,
+        "exp_output_overflow": numpy_warning
+        and "overflow encountered in exp" in str(w.message)
+        and getattr(estimator, "out_activation_", None) == "exp",
         "extreme_sample_weight": "extreme_sample_weight" in flags,
         "unnamed_validator_messages": any(
             re.match(pattern, str(w.message)) for pattern in UNNAMED_MESSAGES
@@ -477,6 +556,23 @@ def _check_consistent(estimator):
     assert estimator.n_iter_ <= estimator.max_iter
 
 
+def _refuses_overflow(method, X_probe):
+    """Whether ``method`` refuses ``X_probe`` for overflowing the network.
+
+    Features far out of the training range (1e308, or 1e4 under an exp link)
+    make the forward pass non-finite: a clean refusal naming X is the sound
+    answer, and the other checks do not apply to it.
+    """
+    try:
+        method(X_probe)
+    except ValueError as error:
+        if "X holds values so large" in str(error):
+            event("refused: X overflows the forward pass")
+            return True
+        raise
+    return False
+
+
 def _check_classifier(estimator, X_probe, y, refit):
     """What a fitted classifier adds: its classes and probabilities."""
     _check_classes(estimator, y, refit)
@@ -493,6 +589,8 @@ def _check_probabilities(estimator, X_probe):
         assert estimator.n_outputs_ == len(classes)
     else:
         assert estimator.n_outputs_ == (1 if len(classes) <= 2 else len(classes))
+    if _refuses_overflow(estimator.predict_proba, X_probe):
+        return
     proba = estimator.predict_proba(X_probe)
     labels = estimator.predict(X_probe)
     assert proba.shape == (len(X_probe), len(classes))
@@ -511,9 +609,64 @@ def _check_probabilities(estimator, X_probe):
     np.testing.assert_array_equal(proba[np.arange(len(labels)), picked], proba.max(1))
     log_proba = estimator.predict_log_proba(X_probe)
     _assert_finite(log_proba)
-    # atol: where 1 - p is tiny, predict_proba has lost digits that the
-    # log-space predict_log_proba keeps.
-    np.testing.assert_allclose(np.exp(log_proba), proba, rtol=1e-6, atol=1e-14)
+    # atol: the probability of the other class is 1 - p, as scikit-learn
+    # computes it, exact to eps only (1 - p = 1.3e-12 lost 5 digits).
+    eps = np.finfo(proba.dtype).eps
+    np.testing.assert_allclose(np.exp(log_proba), proba, rtol=1e-6, atol=eps)
+
+
+def _n_outputs(y):
+    """The number of target columns of ``y`` (a column vector has one)."""
+    shape = np.shape(y)
+    return 1 if len(shape) < 2 else shape[1]
+
+
+def _check_regressor(estimator, X_probe, y, refit):
+    """What a fitted regressor adds: its outputs, link, predictions and score."""
+    Y = np.asarray(y, dtype=float)
+    assert estimator.n_outputs_ == _n_outputs(y)
+    link = {"squared_error": "identity", "poisson": "exp"}[estimator.loss]
+    assert estimator.out_activation_ == link
+    with warnings.catch_warnings():
+        # A model fitted on a DataFrame warns that the probe has no names.
+        warnings.filterwarnings("ignore", "X does not have valid feature names")
+        if _refuses_overflow(estimator.predict, X_probe):
+            return
+        predictions = estimator.predict(X_probe)
+        n = len(X_probe)
+        shape = (n,) if estimator.n_outputs_ == 1 else (n, estimator.n_outputs_)
+        assert predictions.shape == shape
+        _assert_finite(predictions)
+        if link == "exp":
+            assert (predictions >= 0).all()
+        if n >= 2:  # R² is undefined for one sample
+            score = estimator.score(X_probe, Y)
+            expected = r2_score(Y.reshape(predictions.shape), predictions)
+            np.testing.assert_allclose(score, expected, rtol=1e-12)
+            assert np.isfinite(score)
+
+
+def _regression_refusals(estimator, method, y, flags):
+    """Why the call must be refused: reasons mapped to what the message says.
+
+    An error about ``y`` must then say one of the reasons (an error about
+    another argument may come first).
+    """
+    reasons = {}
+    if "y_labels" in flags:
+        reasons["y_labels"] = r"classification"
+    if "y_nonfinite" in flags:
+        reasons["y_nonfinite"] = r"NaN|inf"
+    if "y_short" in flags:
+        reasons["y_short"] = r"inconsistent numbers of samples|0 sample"
+    if "y_negative" in flags and estimator.loss == "poisson":
+        reasons["y_negative"] = r"loss='poisson' needs non-negative"
+    continuing = _is_fitted(estimator) and (
+        method == "partial_fit" or estimator.warm_start
+    )
+    if continuing and _n_outputs(y) != estimator.n_outputs_:
+        reasons["y_outputs_changed"] = r"output\(s\), but the model was fitted on"
+    return reasons
 
 
 def _check_history(estimator, before_len, continued):
@@ -562,6 +715,11 @@ class _Call:
         output = self._output() if fitted else None
         before_len = len(est.loss_curve_) if fitted else 0
         continued = fitted and (method == "partial_fit" or est.warm_start)
+        reasons = {}
+        if self.subject.refusals is not None and method in ("fit", "partial_fit"):
+            reasons = self.subject.refusals(est, method, args[1], flags)
+            for reason in reasons:
+                event(f"must refuse: {reason}")
         error = None
         with warnings.catch_warnings(record=True) as caught:
             warnings.simplefilter("always")
@@ -577,6 +735,7 @@ class _Call:
         event(f"{method}: {'refused' if error else 'ok'}")
         weights = "extreme_sample_weight" in flags
         if error is None:
+            assert not reasons, f"accepted, but must be refused: {sorted(reasons)}"
             if method in ("fit", "partial_fit"):
                 _unless_known(
                     {"extreme_sample_weight": weights},
@@ -611,6 +770,9 @@ class _Call:
             mixed_label_types="mixed_label_types" in flags,
             validation_fraction_message=est.early_stopping,
         )
+        if reasons and re.search(r"(?<![\w.])y(?!\w)", str(error)):
+            # An error about y says why (one of the reasons it had).
+            assert re.search("|".join(reasons.values()), str(error)), reasons
         # The transaction: a refused call leaves the model as it was.
         assert _state(est) == state, "a refused call changed the fitted state"
         if fitted:
@@ -637,7 +799,7 @@ def _run_sequence(data, subject):
 
     y_base, y_flags = data.draw(subject.targets(n_samples, rng, wild()), label="y")
     labels = _distinct(y_base)
-    init = data.draw(params(labels, wild()), label="init params")
+    init = data.draw(params(subject.estimator, labels, wild()), label="init params")
     estimator = subject.estimator(**{**BASE_PARAMS, **init})
     steps = data.draw(st.lists(st.sampled_from(STEPS), min_size=1, max_size=5))
 
@@ -646,7 +808,8 @@ def _run_sequence(data, subject):
 
     for step in steps:
         if step == "set_params":
-            changes = data.draw(params(labels, wild(), max_size=2), label="params")
+            drawn = params(subject.estimator, labels, wild(), max_size=2)
+            changes = data.draw(drawn, label="params")
             if data.draw(st.integers(0, 9)) == 0:
                 changes["no_such_parameter"] = 1
             _Call(subject, estimator, probe, set())("set_params", **changes)
@@ -717,9 +880,11 @@ def _predict(subject, estimator, X, flags):
         for w in caught:
             _check_warning(w, estimator, flags)
         if np.asarray(out).dtype.kind == "f":
-            _unless_known(
-                {"forward_overflow": "forward_overflow" in flags}, _assert_finite, out
-            )
+            issues = {
+                "forward_overflow": "forward_overflow" in flags,
+                "exp_output_overflow": estimator.out_activation_ == "exp",
+            }
+            _unless_known(issues, _assert_finite, out)
     assert _state(estimator) == state
 
 
@@ -742,6 +907,10 @@ class Subject:
         The prediction methods; the last is compared before and after calls.
     classes : callable or None
         ``classes(y, wild)``, a strategy of partial_fit's ``classes``.
+    refusals : callable or None
+        ``refusals(estimator, method, y, flags)``: the reasons (names mapped
+        to patterns of their message) for which a fit with these targets
+        must be refused.
     """
 
     estimator: type
@@ -749,6 +918,7 @@ class Subject:
     check_fitted: Callable
     outputs: tuple
     classes: Callable | None
+    refusals: Callable | None = None
 
 
 ESTIMATORS = {
@@ -758,6 +928,14 @@ ESTIMATORS = {
         _check_classifier,
         ("predict", "predict_proba"),
         classes_for,
+    ),
+    "regressor": Subject(
+        BackpropMLPRegressor,
+        regression_targets,
+        _check_regressor,
+        ("predict",),
+        None,
+        _regression_refusals,
     ),
 }
 

@@ -88,6 +88,33 @@ def test_targets_of_the_wrong_length_are_refused(data):
         small().fit(X, Y, X_val=X[:30], y_val=Y[:29])
 
 
+def test_predict_uses_the_fitted_output_not_the_loss_parameter(data):
+    """Found by the property battery: set_params(loss='poisson') on a fitted
+    squared-error model made predict exponentiate its outputs. Predictions
+    follow out_activation_, as scikit-learn's do; the new loss applies from
+    the next fit."""
+    X, Y = data
+    reg = small(max_iter=2).fit(X, Y)
+    before = reg.predict(X)
+    assert (before < 0).any()  # exp would make them all positive
+    reg.set_params(loss="poisson")
+    assert_array_equal(reg.predict(X), before)
+    assert reg.score(X, Y) == r2_score(Y, before)
+
+
+def test_a_validation_set_of_one_sample_is_refused(data):
+    """Found by the property battery: R² of one sample is undefined, and
+    r2_score warned every epoch without naming y_val (validation_scores_ NaN).
+    The internal split refuses fewer than two validation samples too."""
+    X, Y = data
+    reg = small(max_iter=2)
+    with pytest.raises(ValueError, match=r"y_val has 1 sample.*at least 2"):
+        reg.fit(X, Y, X_val=X[:1], y_val=Y[:1])
+    assert not hasattr(reg, "coefs_")
+    reg.fit(X, Y, X_val=X[:2], y_val=Y[:2])  # two are enough
+    assert np.isfinite(reg.validation_scores_).all()
+
+
 @pytest.mark.filterwarnings("ignore::sklearn.exceptions.DataConversionWarning")
 def test_a_different_number_of_outputs_is_refused(data):
     X, Y = data

@@ -46,6 +46,7 @@ from sklearn.utils.validation import _check_sample_weight, _check_y, validate_da
 from ._activations import ACTIVATIONS
 from ._callbacks import VerbosePrinter, _CallbackSupportMixin, _FitTasks, _UserCallbacks
 from ._kernels import compiled_kernels
+from ._losses import OUTPUT_LAYERS
 from ._network import Network, predict_output
 from ._optimizers import SGD, Adam
 from ._persistence import PersistenceMixin
@@ -885,17 +886,20 @@ class BaseBackpropMLP(PersistenceMixin, _CallbackSupportMixin, BaseEstimator):
     def _forward(self, X, pre_activation=False):
         """The output layer's values for validated ``X``, or its ``z_L``.
 
-        Never NaN or inf: features near the float maximum overflow a layer
-        (and ``inf - inf`` gives NaN), which is refused with a message
-        instead of numpy's warnings and a NaN prediction.
+        The output is the fitted one (``out_activation_``), not the one the
+        parameters (``loss``) now ask for. Never NaN or inf: features near the
+        float maximum overflow a layer (and ``inf - inf`` gives NaN), or an
+        exp output, which is refused with a message instead of numpy's
+        warnings and a non-finite prediction.
         """
+        output = OUTPUT_LAYERS[self.out_activation_].activation
         with np.errstate(over="ignore", invalid="ignore"):
             out = predict_output(
                 X,
                 self.coefs_,
                 self.intercepts_,
                 self._hidden_activations(len(self.coefs_) - 1),
-                _identity if pre_activation else self._output_layer().activation,
+                _identity if pre_activation else output,
             )
         if not np.isfinite(out).all():
             raise ValueError(

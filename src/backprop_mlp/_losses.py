@@ -41,6 +41,7 @@ from ._activations import softmax
 __all__ = [
     "IDENTITY_OUTPUT",
     "LOGISTIC_OUTPUT",
+    "OUTPUT_LAYERS",
     "POISSON_OUTPUT",
     "SOFTMAX_OUTPUT",
     "OutputLayer",
@@ -321,3 +322,10 @@ IDENTITY_OUTPUT = OutputLayer(
 POISSON_OUTPUT = OutputLayer(
     "exp", _exp_inplace, half_poisson_deviance, poisson_output_delta
 )
+
+# By out_activation_: a fitted model predicts with the output it was fitted
+# with, whatever its parameters say now (as scikit-learn's MLP does).
+OUTPUT_LAYERS = {
+    output.name: output
+    for output in (LOGISTIC_OUTPUT, SOFTMAX_OUTPUT, IDENTITY_OUTPUT, POISSON_OUTPUT)
+}

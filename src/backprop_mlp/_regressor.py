@@ -368,6 +368,14 @@ class BackpropMLPRegressor(RegressorMixin, BaseBackpropMLP):
         self._refuse_categorical(y_val, "y_val")
         y_val = self._checked_targets(y_val, "y_val")
         self._check_same_outputs(1 if y_val.ndim == 1 else y_val.shape[1], "y_val")
+        if len(y_val) < 2:
+            # R² of one sample is undefined: r2_score would warn every epoch
+            # without naming y_val, and validation_scores_ would hold NaN.
+            # The internal split refuses fewer than 2 validation samples too.
+            raise ValueError(
+                f"y_val has {len(y_val)} sample(s): the validation R² needs at "
+                "least 2. Pass a larger validation set."
+            )
         return y_val
 
     def _validation_metrics(self, P, y, sample_weight):
