@@ -147,12 +147,17 @@ def _row_sample(X, n_rows=10_000):
 
 
 def _column_stats(X):
-    """Per-feature mean and standard deviation, dense or sparse."""
-    if sp.issparse(X):
-        mean, var = mean_variance_axis(X.tocsr(), axis=0)
-    else:
-        mean, var = X.mean(axis=0), X.var(axis=0)
-    return mean, np.sqrt(var)
+    """Per-feature mean and standard deviation, dense or sparse.
+
+    Features near the float maximum overflow them: those come out non-finite,
+    without numpy's warnings, and the caller leaves them out.
+    """
+    with np.errstate(over="ignore", invalid="ignore"):
+        if sp.issparse(X):
+            mean, var = mean_variance_axis(X.tocsr(), axis=0)
+        else:
+            mean, var = X.mean(axis=0), X.var(axis=0)
+        return mean, np.sqrt(var)
 
 
 def _warn_if_rescaled(X, X_val):
@@ -168,10 +173,11 @@ def _warn_if_rescaled(X, X_val):
     """
     mean, std = _column_stats(_row_sample(X))
     mean_val, std_val = _column_stats(_row_sample(X_val))
-    varying = std > 0
+    varying = (std > 0) & np.isfinite(std) & np.isfinite(mean)
     if not varying.any():
         return
-    shifted = np.abs(mean_val - mean) > _SCALE_SHIFT * std
+    with np.errstate(over="ignore", invalid="ignore"):
+        shifted = np.abs(mean_val - mean) > _SCALE_SHIFT * std
     respread = (X_val.shape[0] >= 20) & (
         (std_val > _SCALE_RATIO * std) | (_SCALE_RATIO * std_val < std)
     )

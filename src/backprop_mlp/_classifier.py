@@ -3,7 +3,6 @@
 from numbers import Real
 
 import numpy as np
-from scipy.special import logsumexp
 from sklearn.base import ClassifierMixin, _fit_context
 from sklearn.metrics import accuracy_score
 from sklearn.preprocessing import LabelBinarizer
@@ -576,7 +575,10 @@ class BackpropMLPClassifier(ClassifierMixin, BaseBackpropMLP):
         if len(self.classes_) == 1:
             return np.zeros_like(Z)
         if self.out_activation_ == "softmax":
-            return Z - logsumexp(Z, axis=1, keepdims=True)
+            # Shifted first, as softmax shifts: z - logsumexp(z) would round
+            # a large z (float32: 1e4 to within 1e-3) before subtracting.
+            Z -= Z.max(axis=1, keepdims=True)
+            return Z - np.log(np.exp(Z).sum(axis=1, keepdims=True))
         eps = np.finfo(Z.dtype).eps
         bounds = np.log(Z.dtype.type(eps)), np.log1p(Z.dtype.type(-eps))
         log_p = np.clip(-np.logaddexp(0, -Z), *bounds)
