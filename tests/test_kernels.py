@@ -31,8 +31,11 @@ from backprop_mlp._optimizers import SGD, Adam
 # The fits here are short on purpose: only their two paths are compared.
 pytestmark = pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
 
-HAS_NUMBA = importlib.util.find_spec("numba") is not None
-needs_numba = pytest.mark.skipif(not HAS_NUMBA, reason="needs numba ('fast')")
+# The compiled path: numba installed, and numpy 2, whose rounding it copies.
+HAS_NUMBA = importlib.util.find_spec("numba") is not None and _kernels.NUMPY_2
+needs_numba = pytest.mark.skipif(
+    not HAS_NUMBA, reason="needs numba ('fast') and numpy >= 2"
+)
 
 DTYPES = [np.float64, np.float32]
 COMPILED_ACTIVATIONS = ["relu", "leaky_relu", "logistic", "tanh"]

@@ -45,6 +45,9 @@ __all__ = ["MIN_COMPILED_PARAMS", "CompiledKernels", "compiled_kernels"]
 # process pays on first use to import numba and load the cached kernels.
 MIN_COMPILED_PARAMS = 100_000
 
+# Whether numpy rounds as the kernels do (numpy 2's scalar promotion).
+NUMPY_2 = int(np.__version__.split(".")[0]) >= 2
+
 # The fewest entries a kernel hands to several threads: below, starting the
 # threads costs more than they save.
 _MIN_PARALLEL_SIZE = 1 << 15
@@ -71,15 +74,26 @@ def compiled_kernels(n_params):
     Raises
     ------
     ImportError
-        With ``compiled=True`` when numba cannot be imported.
+        With ``compiled=True`` when numba cannot be imported, or numpy is
+        older than 2 (whose float32 rounding the kernels reproduce).
     """
     setting = get_config()["compiled"]
     if setting is False:
         return None
     if setting == "auto" and (
-        n_params < MIN_COMPILED_PARAMS or importlib.util.find_spec("numba") is None
+        n_params < MIN_COMPILED_PARAMS
+        or importlib.util.find_spec("numba") is None
+        or not NUMPY_2
     ):
         return None
+    if not NUMPY_2:
+        # The kernels round where numpy 2 rounds (NEP 50 promotion); numpy 1's
+        # float32 arithmetic with Python scalars differs in the last bit.
+        raise ImportError(
+            "backprop_mlp.config_context(compiled=True) needs numpy >= 2: the "
+            "compiled kernels are bit-identical to numpy 2's arithmetic, not "
+            f"to numpy {np.__version__}'s. Upgrade numpy, or use compiled=False."
+        )
     try:
         from . import _numba_kernels
     except ImportError as exc:

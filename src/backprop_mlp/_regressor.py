@@ -323,7 +323,7 @@ class BackpropMLPRegressor(RegressorMixin, BaseBackpropMLP):
             y, ensure_2d=False, dtype=np.float64, input_name=name, estimator=self
         )
         if y.ndim == 2 and y.shape[1] == 1:
-            y = column_or_1d(y, warn=True, input_name=name)
+            y = column_or_1d(y, warn=True)
         if y.ndim not in (1, 2):
             raise ValueError(f"{name} must be 1-D or 2-D, got shape {y.shape}.")
         if self.loss == "poisson" and y.size and y.min() < 0:
