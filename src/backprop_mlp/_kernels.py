@@ -86,14 +86,6 @@ def compiled_kernels(n_params):
         or not NUMPY_2
     ):
         return None
-    if not NUMPY_2:
-        # The kernels round where numpy 2 rounds (NEP 50 promotion); numpy 1's
-        # float32 arithmetic with Python scalars differs in the last bit.
-        raise ImportError(
-            "backprop_mlp.config_context(compiled=True) needs numpy >= 2: the "
-            "compiled kernels are bit-identical to numpy 2's arithmetic, not "
-            f"to numpy {np.__version__}'s. Upgrade numpy, or use compiled=False."
-        )
     try:
         from . import _numba_kernels
     except ImportError as exc:
@@ -103,6 +95,14 @@ def compiled_kernels(n_params):
             "backprop_mlp.config_context(compiled=True) needs numba: install "
             'the extra with pip install "backprop-mlp[fast]".'
         ) from exc
+    if not NUMPY_2:
+        # The kernels round where numpy 2 rounds (NEP 50 promotion); numpy 1's
+        # float32 arithmetic with Python scalars differs in the last bit.
+        raise ImportError(
+            "backprop_mlp.config_context(compiled=True) needs numpy >= 2: the "
+            "compiled kernels are bit-identical to numpy 2's arithmetic, not "
+            f"to numpy {np.__version__}'s. Upgrade numpy, or use compiled=False."
+        )
     return CompiledKernels(_numba_kernels, _blas_threads())
 
 
