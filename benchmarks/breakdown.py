@@ -75,7 +75,7 @@ def runners(dtype, compiled=False):
         # Chosen here, under the caller's BLAS limit, as a fit chooses.
         with config_context(compiled=True):
             kernels = compiled_kernels(net.params.size)
-        net.f = kernels.activations(net.f)
+        net.use_kernels(kernels)
         adam.kernels = sgd.kernels = kernels
 
     def steps(optimizer):

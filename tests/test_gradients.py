@@ -95,7 +95,7 @@ def make_network(activation, output, n_outputs, seed=0, dtype=np.float64):
     )
     kernels = compiled_kernels(net.params.size)  # see the kernel_path fixture
     if kernels is not None:
-        net.f = kernels.activations(net.f)
+        net.use_kernels(kernels)
     rng = np.random.RandomState(1000 + seed)
     net.params[...] = rng.uniform(-0.8, 0.8, net.params.size)
     return net

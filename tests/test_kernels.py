@@ -26,6 +26,7 @@ from backprop_mlp import (
     set_config,
 )
 from backprop_mlp._activations import ACTIVATIONS
+from backprop_mlp._network import _add_scaled
 from backprop_mlp._optimizers import SGD, Adam
 
 # The fits here are short on purpose: only their two paths are compared.
@@ -48,7 +49,7 @@ def make_data(dtype, n_samples=120, n_features=6, seed=0):
     return X, y
 
 
-def fit(compiled, X, y, **params):
+def fit(compiled, X, y, sample_weight=None, **params):
     params = {
         "hidden_layer_sizes": (9, 7),
         "max_iter": 8,
@@ -57,12 +58,13 @@ def fit(compiled, X, y, **params):
         **params,
     }
     with config_context(compiled=compiled):
-        return BackpropMLPClassifier(**params).fit(X, y)
+        return BackpropMLPClassifier(**params).fit(X, y, sample_weight=sample_weight)
 
 
-def assert_same_fits(X, y, **params):
+def assert_same_fits(X, y, sample_weight=None, **params):
     """Fit on numpy's kernels, then on the compiled ones: all must be equal."""
-    a, b = fit(False, X, y, **params), fit(True, X, y, **params)
+    a = fit(False, X, y, sample_weight, **params)
+    b = fit(True, X, y, sample_weight, **params)
     if params.get("solver", "adam") != "lbfgs":
         # Else the test would pass however the compiled kernels computed.
         assert a._optimizer.kernels is None
@@ -107,6 +109,16 @@ def test_compiled_fit_equals_numpy_fit(solver, dropout, activation, dtype):
 def test_compiled_fit_equals_numpy_fit_for_hyperparameters(params, dtype):
     X, y = make_data(dtype)
     assert_same_fits(X, y, **params)
+
+
+@needs_numba
+@pytest.mark.parametrize("dtype", DTYPES)
+@pytest.mark.parametrize("solver", ["sgd", "adam", "lbfgs"])
+def test_compiled_fit_equals_numpy_fit_with_sample_weight(solver, dtype):
+    """Weights make the penalty's factor a numpy float64, not a Python float."""
+    X, y = make_data(dtype)
+    sample_weight = np.random.RandomState(1).uniform(0.1, 3, size=len(y))
+    assert_same_fits(X, y, sample_weight, solver=solver, alpha=0.3)
 
 
 @needs_numba
@@ -229,6 +241,23 @@ def test_compiled_step_equals_numpy(kernels, make, dtype):
         reference._state(), compiled._state(), strict=True
     ):
         assert_bitwise_equal(state, state_compiled)
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
+@pytest.mark.parametrize(
+    "c",
+    [0.1 / 3, np.float64(0.1 / 3), np.float32(0.1 / 3), 3],
+    ids=["python-float", "numpy-float64", "numpy-float32", "int"],
+)
+def test_compiled_add_scaled_equals_numpy(kernels, c, dtype):
+    # The penalty's gradient: a factor of each type numpy rounds differently.
+    n = 70_001
+    y, x = special_matrix(dtype, (2, n)).copy()
+    expected, actual = y.copy(), y.copy()
+    with np.errstate(all="ignore"):
+        _add_scaled(expected, c, x)
+        kernels.add_scaled(actual, c, x)
+    assert_bitwise_equal(expected, actual)
 
 
 # ------------------------------------------------------ choosing a path

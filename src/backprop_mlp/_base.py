@@ -484,7 +484,7 @@ class BaseBackpropMLP(PersistenceMixin, _CallbackSupportMixin, BaseEstimator):
         # fit; a small network never imports numba.
         kernels = compiled_kernels(net.params.size)
         if kernels is not None:
-            net.f = kernels.activations(net.f)
+            net.use_kernels(kernels)
             if plan.optimizer is not None:
                 plan.optimizer.kernels = kernels
         # The view shows the model as trained so far: its weights are views

@@ -227,6 +227,21 @@ class CompiledKernels:
         else:
             self._k.sgd_step(*args, 0, params.shape[0])
 
+    def add_scaled(self, y, c, x):
+        """``y += c * x`` in place, as :func:`backprop_mlp._network._add_scaled`.
+
+        numpy computes ``c * x`` in the dtype NEP 50 gives it: ``x``'s own
+        for a Python float ``c`` (rounded to that dtype first), float64 for a
+        numpy float64 ``c`` with float32 ``x``, which is then added to ``y``
+        unrounded. The kernel does the same.
+        """
+        product = np.result_type(c, x.dtype)
+        args = (y, float(product.type(c)), x, product == y.dtype)
+        if self._parallel(y):
+            self._k.add_scaled_parallel(*args)
+        else:
+            self._k.add_scaled(*args, 0, y.shape[0])
+
     def activations(self, f):
         """:meth:`activation` of each record of a network's list ``net.f``.
 

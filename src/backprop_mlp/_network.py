@@ -114,6 +114,19 @@ class Network:
         self._capacity = 0
         self._full = None
         self._work = {}
+        self._add_scaled = _add_scaled
+
+    def use_kernels(self, kernels):
+        """Run the element-wise work on compiled kernels, with the same results.
+
+        Parameters
+        ----------
+        kernels : CompiledKernels
+            See :mod:`backprop_mlp._kernels`: its activations replace those in
+            ``f`` where they are exact, and its ``add_scaled`` the numpy one.
+        """
+        self.f = kernels.activations(self.f)
+        self._add_scaled = kernels.add_scaled
 
     def set_params(self, coefs, intercepts):
         """Copy per-layer weights into the flat vector (0-based lists, as sklearn).
@@ -242,7 +255,7 @@ class Network:
             dz *= (sample_weight / n_weight)[:, np.newaxis].astype(dz.dtype)
         grad = self.backward(dz, masks)
         if alpha:
-            _add_scaled(grad[: self.n_coefs], alpha / n_weight, w)  # + alpha/n W_k
+            self._add_scaled(grad[: self.n_coefs], alpha / n_weight, w)  # + alpha/n W_k
         return loss, grad
 
     def predict(self, X):

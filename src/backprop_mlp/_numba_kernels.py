@@ -111,6 +111,33 @@ def sgd_step_parallel(params, grad, velocity, lr, momentum, nesterov):
         sgd_step(params, grad, velocity, lr, momentum, nesterov, start, stop)
 
 
+@njit(cache=True, error_model="numpy")
+def add_scaled(y, c, x, round_product, start, stop):
+    """``y += c * x`` on entries ``start:stop``: the L2 penalty's gradient.
+
+    ``round_product`` says whether numpy rounds ``c * x`` to ``y``'s dtype
+    before adding (a float32 product) or adds it unrounded (a float64 ``c``
+    with float32 arrays), see ``CompiledKernels.add_scaled``.
+    """
+    cast = y.dtype.type
+    y, x = y[start:stop], x[start:stop]
+    if round_product:
+        for i in range(y.shape[0]):
+            y[i] = cast(y[i] + cast(c * x[i]))
+    else:
+        for i in range(y.shape[0]):
+            y[i] = cast(y[i] + c * x[i])
+
+
+@njit(cache=True, parallel=True, error_model="numpy")
+def add_scaled_parallel(y, c, x, round_product):
+    """:func:`add_scaled` on the whole vector, a chunk per thread."""
+    n = y.shape[0]
+    for ch in prange(_chunks(n, _CHUNK)):
+        start = ch * _CHUNK
+        add_scaled(y, c, x, round_product, start, min(start + _CHUNK, n))
+
+
 # ---------------------------------------------------------- activations
 #
 # Matrices of shape (n_samples, n_units), worked through a row at a time;
