@@ -19,7 +19,10 @@ allocations to tracemalloc; BLAS's internal buffers are not included), with
 the data made before tracing starts.
 
 A PyTorch column (a plain training loop on the same shapes, not the same
-numbers) appears only when ``import torch`` works; torch is never needed.
+numbers) appears only when torch is installed; torch is never needed. It
+runs in a process of its own (``TorchWorker``), with ``--threads`` threads:
+torch's OpenMP threads in this process would spin on the cores that
+OpenBLAS's and numba's threads need, and slow every other column.
 
 ``ours`` is the numpy path (``config_context(compiled=False)``), what an
 install without the ``fast`` extra runs. When numba is installed a ``fast``
@@ -35,6 +38,7 @@ import argparse
 import importlib.metadata
 import importlib.util
 import json
+import multiprocessing
 import os
 import platform
 import subprocess
@@ -50,11 +54,7 @@ from threadpoolctl import threadpool_info, threadpool_limits
 
 from backprop_mlp import BackpropMLPClassifier, BackpropMLPRegressor, config_context
 
-try:
-    import torch
-except ImportError:
-    torch = None
-
+HAS_TORCH = importlib.util.find_spec("torch") is not None
 FAST = importlib.util.find_spec("numba") is not None
 
 # ---------------------------------------------------------------- data
@@ -194,7 +194,12 @@ def fit_sklearn_regressor(X, y, params):
 
 
 def fit_torch(X, y, params):
-    """A plain PyTorch loop on the same shapes (same work, not the same numbers)."""
+    """A plain PyTorch loop on the same shapes (same work, not the same numbers).
+
+    Runs in :class:`TorchWorker`'s process, where torch is imported.
+    """
+    import torch
+
     torch.manual_seed(0)
     Xt = torch.from_numpy(X)
     n_classes = int(y.max()) + 1
@@ -219,6 +224,56 @@ def fit_torch(X, y, params):
             loss_fn(model(Xt[idx]), yt[idx]).backward()
             opt.step()
     return model
+
+
+def _torch_worker(conn, threads):
+    """The loop of :class:`TorchWorker`'s process: time the fits asked for."""
+    import torch
+
+    torch.set_num_threads(threads)
+    conn.send(torch.__version__)
+    data = {}
+    while (request := conn.recv()) is not None:
+        shape, params = request
+        if shape not in data:
+            data.clear()  # one row's data at a time
+            data[shape] = make_data(*shape)
+        conn.send(timed(fit_torch, *data[shape], params))
+
+
+class TorchWorker:
+    """PyTorch's fits, timed in a process of their own.
+
+    The process makes the same data as this one (``make_data`` is
+    deterministic) and keeps the last row's, so that only the shapes and
+    parameters cross the pipe.
+
+    Parameters
+    ----------
+    threads : int
+        torch's intra-op threads, the counterpart of ``--threads``.
+    """
+
+    def __init__(self, threads):
+        context = multiprocessing.get_context("spawn")
+        self._conn, child = context.Pipe()
+        self._process = context.Process(
+            target=_torch_worker, args=(child, threads), daemon=True
+        )
+        self._process.start()
+        self.version = self._conn.recv()
+
+    def fit_time(self, shape, params):
+        """The time of one fit on ``make_data(*shape)`` with ``params``."""
+        self._conn.send((shape, params))
+        return self._conn.recv()
+
+    def close(self):
+        self._conn.send(None)
+        self._process.join()
+
+
+TORCH = None  # the TorchWorker, started by main() when torch is installed
 
 
 def matmul_floor(layer_sizes, batch, n_samples, dtype):
@@ -285,7 +340,8 @@ def fit_rows(configs, repeats):
         if cfg_name == "mnist":
             variants += [("sgd", np.float32), ("adam", np.float32)]
         for solver, dtype in variants:
-            X, y = make_data(cfg["n"], cfg["d"], cfg["classes"], dtype)
+            shape = (cfg["n"], cfg["d"], cfg["classes"], dtype)
+            X, y = make_data(*shape)
             params = estimator_params(cfg, solver)
             runners = {
                 "ours": lambda X=X, y=y, p=params: timed(fit_ours, X, y, p),
@@ -293,8 +349,8 @@ def fit_rows(configs, repeats):
             }
             if FAST:
                 runners["fast"] = lambda X=X, y=y, p=params: timed(fit_fast, X, y, p)
-            if torch is not None:
-                runners["torch"] = lambda X=X, y=y, p=params: timed(fit_torch, X, y, p)
+            if TORCH is not None:
+                runners["torch"] = lambda s=shape, p=params: TORCH.fit_time(s, p)
             med = interleave(runners, repeats)
             suffix = "" if dtype == np.float64 else " f32"
             rows.append(
@@ -532,7 +588,7 @@ def machine_info(threads):
         f"{cpu}, {os.cpu_count()} cores; Python {platform.python_version()}, "
         f"numpy {np.__version__}, scikit-learn {sklearn.__version__}; "
         f"BLAS {', '.join(sorted(set(blas)))}; BLAS threads pinned to {threads}"
-        + (f"; torch {torch.__version__}" if torch is not None else "")
+        + (f"; torch {TORCH.version} (own process)" if TORCH is not None else "")
         + (f"; numba {importlib.metadata.version('numba')}" if FAST else "")
     )
 
@@ -613,8 +669,9 @@ def main(argv=None):
         return {k: v for k, v in cfgs.items() if any(s in f"{group}-{k}" for s in only)}
 
     warnings.filterwarnings("ignore")
-    if torch is not None:
-        torch.set_num_threads(args.threads)  # its own pool, not threadpoolctl's
+    global TORCH
+    if HAS_TORCH:
+        TORCH = TorchWorker(args.threads)
     print(machine_info(args.threads), flush=True)
     if FAST:
         with threadpool_limits(limits=args.threads):
@@ -650,6 +707,8 @@ def main(argv=None):
             print(flush=True)
     print("All rows:")
     print(format_table(rows))
+    if TORCH is not None:
+        TORCH.close()
 
 
 if __name__ == "__main__":
