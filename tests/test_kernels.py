@@ -218,10 +218,17 @@ def test_compiled_derivative_times_gradient_equals_numpy(kernels, name, dtype):
     [
         lambda n, dt: Adam(n, dt, 0.01),
         lambda n, dt: Adam(n, dt, np.float64(0.003), 0.5, np.float64(0.9), 1e-3),
+        lambda n, dt: Adam(n, dt, np.float32(0.003), np.float32(0.5), 0.9, 1e-3),
         lambda n, dt: SGD(n, dt, 0.1, momentum=0.9, nesterov=True),
         lambda n, dt: SGD(n, dt, np.float64(0.07), momentum=0.5, nesterov=False),
     ],
-    ids=["adam", "adam-mixed-scalars", "sgd-nesterov", "sgd-momentum"],
+    ids=[
+        "adam",
+        "adam-mixed-scalars",
+        "adam-float32-scalars",
+        "sgd-nesterov",
+        "sgd-momentum",
+    ],
 )
 def test_compiled_step_equals_numpy(kernels, make, dtype):
     # More entries than one slice of the numpy step and one parallel chunk.

@@ -7,16 +7,18 @@ Each kernel does, element by element and in one pass, what the numpy
 reference does in several whole-array passes, with the same floating-point
 operations in the same order, and so gives bit-identical results:
 
-- every operation is done in float64 and rounded to the array's dtype exactly
-  where numpy stores a result into an array of that dtype. On float32 data
-  this is the same as float32 arithmetic: the sum, difference, product,
-  quotient or square root of two float32 numbers, computed in float64 and
-  rounded to float32, is the correctly rounded float32 result (float64 carries
-  more than twice float32's precision, plus two bits, so rounding twice
-  never differs from rounding once). It also reproduces numpy where a float64
-  scalar makes it compute a float32 array operation in float64;
-- the caller passes each scalar as numpy would use it: a Python float already
-  rounded to the dtype, a numpy float64 as it is (see ``_kernels._scalar``);
+- every operation is done in the dtype numpy does it in, and rounded to the
+  array's dtype exactly where numpy stores a result into an array of that
+  dtype. Scalars arrive typed as numpy would promote them (see
+  ``_kernels._scalar``): a float32 array with a Python float is float32
+  arithmetic, with a numpy float64 (Adam's ``lr_t``) float64 arithmetic,
+  rounded (``cast``) where numpy stores. Where a kernel computes a float32
+  operation in float64 and rounds (the derivative of leaky relu, say), the
+  result is the same: the sum, difference, product, quotient or square root
+  of two float32 numbers, computed in float64 and rounded to float32, is the
+  correctly rounded float32 result (float64 carries more than twice
+  float32's precision, plus two bits, so rounding twice never differs from
+  rounding once);
 - no ``fastmath``: no contraction into fused multiply-adds, no reassociation;
 - numpy's error model: a division by zero gives inf or NaN as in numpy,
   rather than raising as in Python, and the loops, free of that check,
@@ -177,20 +179,22 @@ def multiply_derivative(kind, da, z, a, slope, start, stop):
     ``z`` is only read for leaky relu, and ``a`` for the others.
     """
     cast = da.dtype.type
+    # In the arrays' dtype, as numpy computes with a Python 1 or a boolean.
+    one, zero = cast(1), cast(0)
     for i in range(start, stop):
         d, x, y = da[i], z[i], a[i]
         if kind == RELU:
             for j in range(d.shape[0]):
-                d[j] = cast(d[j] * (1.0 if y[j] > 0 else 0.0))
+                d[j] = d[j] * (one if y[j] > 0 else zero)
         elif kind == LEAKY_RELU:
             for j in range(d.shape[0]):
-                d[j] = cast(d[j] * (1.0 if x[j] > 0 else slope))
+                d[j] = d[j] * (one if x[j] > 0 else slope)
         elif kind == LOGISTIC:
             for j in range(d.shape[0]):
-                d[j] = cast(d[j] * cast(y[j] * cast(1 - y[j])))
+                d[j] = d[j] * (y[j] * (one - y[j]))
         else:
             for j in range(d.shape[0]):
-                d[j] = cast(d[j] * cast(1 - cast(y[j] * y[j])))
+                d[j] = d[j] * (one - y[j] * y[j])
 
 
 @njit(cache=True, parallel=True, error_model="numpy")
