@@ -42,7 +42,7 @@ from numba import njit, prange
 _CHUNK = 1 << 14
 
 
-@njit(cache=True, error_model="numpy")
+@njit(cache=True, nogil=True, error_model="numpy")
 def _chunks(n, per_chunk):
     """The number of chunks of at most ``per_chunk`` covering ``n``."""
     return (n + per_chunk - 1) // per_chunk
@@ -51,7 +51,7 @@ def _chunks(n, per_chunk):
 # ----------------------------------------------------------- optimizers
 
 
-@njit(cache=True, error_model="numpy")
+@njit(cache=True, nogil=True, error_model="numpy")
 def adam_step(params, grad, m, v, b1, c1, b2, c2, eps, neg_lr_t, start, stop):
     """scikit-learn's Adam update of entries ``start:stop``, in place.
 
@@ -74,7 +74,7 @@ def adam_step(params, grad, m, v, b1, c1, b2, c2, eps, neg_lr_t, start, stop):
         params[i] = cast(params[i] + update)
 
 
-@njit(cache=True, parallel=True, error_model="numpy")
+@njit(cache=True, nogil=True, parallel=True, error_model="numpy")
 def adam_step_parallel(params, grad, m, v, b1, c1, b2, c2, eps, neg_lr_t):
     """:func:`adam_step` on the whole vector, a chunk per thread."""
     n = params.shape[0]
@@ -84,7 +84,7 @@ def adam_step_parallel(params, grad, m, v, b1, c1, b2, c2, eps, neg_lr_t):
         adam_step(params, grad, m, v, b1, c1, b2, c2, eps, neg_lr_t, start, stop)
 
 
-@njit(cache=True, error_model="numpy")
+@njit(cache=True, nogil=True, error_model="numpy")
 def sgd_step(params, grad, velocity, lr, momentum, nesterov, start, stop):
     """scikit-learn's SGD update with momentum of entries ``start:stop``.
 
@@ -103,7 +103,7 @@ def sgd_step(params, grad, velocity, lr, momentum, nesterov, start, stop):
             params[i] = cast(params[i] + vi)
 
 
-@njit(cache=True, parallel=True, error_model="numpy")
+@njit(cache=True, nogil=True, parallel=True, error_model="numpy")
 def sgd_step_parallel(params, grad, velocity, lr, momentum, nesterov):
     """:func:`sgd_step` on the whole vector, a chunk per thread."""
     n = params.shape[0]
@@ -113,7 +113,7 @@ def sgd_step_parallel(params, grad, velocity, lr, momentum, nesterov):
         sgd_step(params, grad, velocity, lr, momentum, nesterov, start, stop)
 
 
-@njit(cache=True, error_model="numpy")
+@njit(cache=True, nogil=True, error_model="numpy")
 def add_scaled(y, c, x, round_product, start, stop):
     """``y += c * x`` on entries ``start:stop``: the L2 penalty's gradient.
 
@@ -131,7 +131,7 @@ def add_scaled(y, c, x, round_product, start, stop):
             y[i] = cast(y[i] + c * x[i])
 
 
-@njit(cache=True, parallel=True, error_model="numpy")
+@njit(cache=True, nogil=True, parallel=True, error_model="numpy")
 def add_scaled_parallel(y, c, x, round_product):
     """:func:`add_scaled` on the whole vector, a chunk per thread."""
     n = y.shape[0]
@@ -150,7 +150,7 @@ def add_scaled_parallel(y, c, x, round_product):
 RELU, LEAKY_RELU, LOGISTIC, TANH = 0, 1, 2, 3
 
 
-@njit(cache=True, error_model="numpy")
+@njit(cache=True, nogil=True, error_model="numpy")
 def activate(kind, z, out, slope, start, stop):
     """``out = f(z)`` on rows ``start:stop``, for relu and leaky relu.
 
@@ -170,7 +170,7 @@ def activate(kind, z, out, slope, start, stop):
                 y[j] = x[j] if x[j] > 0 else cast(slope * x[j])
 
 
-@njit(cache=True, error_model="numpy")
+@njit(cache=True, nogil=True, error_model="numpy")
 def multiply_derivative(kind, da, z, a, slope, start, stop):
     """``da *= f'(z)`` on rows ``start:stop``, in place.
 
@@ -197,7 +197,7 @@ def multiply_derivative(kind, da, z, a, slope, start, stop):
                 d[j] = d[j] * (one - y[j] * y[j])
 
 
-@njit(cache=True, parallel=True, error_model="numpy")
+@njit(cache=True, nogil=True, parallel=True, error_model="numpy")
 def activate_parallel(kind, z, out, slope):
     """:func:`activate` on all rows, a chunk of rows per thread."""
     n = z.shape[0]
@@ -206,7 +206,7 @@ def activate_parallel(kind, z, out, slope):
         activate(kind, z, out, slope, c * rows, min(c * rows + rows, n))
 
 
-@njit(cache=True, parallel=True, error_model="numpy")
+@njit(cache=True, nogil=True, parallel=True, error_model="numpy")
 def multiply_derivative_parallel(kind, da, z, a, slope):
     """:func:`multiply_derivative` on all rows, a chunk of rows per thread."""
     n = da.shape[0]
