@@ -250,6 +250,22 @@ def test_compiled_step_equals_numpy(kernels, make, dtype):
         assert_bitwise_equal(state, state_compiled)
 
 
+@needs_numba
+def test_every_kernel_releases_the_gil():
+    """As numpy's ufuncs do, so that fits in other threads run meanwhile."""
+    from numba.core.registry import CPUDispatcher
+
+    from backprop_mlp import _numba_kernels
+
+    kernels = [
+        value
+        for value in vars(_numba_kernels).values()
+        if isinstance(value, CPUDispatcher)
+    ]
+    assert len(kernels) >= 10
+    assert [k.__name__ for k in kernels if not k.targetoptions.get("nogil")] == []
+
+
 @pytest.mark.parametrize("dtype", DTYPES)
 @pytest.mark.parametrize(
     "c",
