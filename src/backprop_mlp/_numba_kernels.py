@@ -12,13 +12,7 @@ operations in the same order, and so gives bit-identical results:
   dtype. Scalars arrive typed as numpy would promote them (see
   ``_kernels._scalar``): a float32 array with a Python float is float32
   arithmetic, with a numpy float64 (Adam's ``lr_t``) float64 arithmetic,
-  rounded (``cast``) where numpy stores. Where a kernel computes a float32
-  operation in float64 and rounds (the derivative of leaky relu, say), the
-  result is the same: the sum, difference, product, quotient or square root
-  of two float32 numbers, computed in float64 and rounded to float32, is the
-  correctly rounded float32 result (float64 carries more than twice
-  float32's precision, plus two bits, so rounding twice never differs from
-  rounding once);
+  rounded (``cast``) where numpy stores;
 - no ``fastmath``: no contraction into fused multiply-adds, no reassociation;
 - numpy's error model: a division by zero gives inf or NaN as in numpy,
   rather than raising as in Python, and the loops, free of that check,
