@@ -8,10 +8,13 @@ network, and whether numba imports, which a small fit must never do.
 """
 
 import importlib.util
+import os
 import pickle
+import shutil
 import subprocess
 import sys
 import threading
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -423,3 +426,74 @@ def test_small_fit_never_imports_numba(case, imports_numba):
         check=True,
     )
     assert out.stdout.strip().splitlines()[-1] == str(imports_numba)
+
+
+# ---------------------------------------------------- on-disk cache
+
+_CACHED_KERNEL_RUN = """
+import sys
+import numpy as np
+import backprop_mlp
+from backprop_mlp import _numba_kernels as K
+
+site = sys.argv[1]
+assert backprop_mlp.__file__.startswith(site), backprop_mlp.__file__
+try:
+    open(site + "/backprop_mlp/probe", "w").close()
+    sys.exit("the package is writable: the test would prove nothing")
+except OSError:
+    pass
+p = np.zeros(10)
+K.sgd_step(p, p, p, 0.1, 0.9, True, 0, 10)
+print(sum(K.sgd_step.stats.cache_hits.values()))
+"""
+
+# Bind-mount the package's directory read-only in a mount namespace of the
+# child's own, which disappears with it: even root cannot write there then.
+_READ_ONLY = (
+    'mount --bind "$1" "$1" && mount -o remount,ro,bind "$1" && shift && exec "$@"'
+)
+
+
+def _read_only_mounts_work():
+    if not sys.platform.startswith("linux"):
+        return False
+    try:
+        probe = subprocess.run(
+            ["unshare", "--mount", "sh", "-c", _READ_ONLY, "sh", "/tmp", "true"],
+            capture_output=True,
+        )
+    except OSError:
+        return False
+    return probe.returncode == 0
+
+
+@needs_numba
+def test_kernels_cache_to_the_user_directory_when_installed_read_only(tmp_path):
+    """A read-only package caches its kernels in the user's cache, and reuses them.
+
+    The first process compiles and writes the cache, the second loads it
+    (a cache hit); the cache files land under ``XDG_CACHE_HOME``, none in
+    the package.
+    """
+    if not _read_only_mounts_work():
+        pytest.skip("needs unshare and mount in a mount namespace (Linux)")
+    site, cache = tmp_path / "site", tmp_path / "cache"
+    shutil.copytree(
+        Path(backprop_mlp.__file__).parent,
+        site / "backprop_mlp",
+        ignore=shutil.ignore_patterns("__pycache__"),
+    )
+    env = {k: v for k, v in os.environ.items() if not k.startswith("NUMBA_")}
+    env.update(PYTHONPATH=str(site), XDG_CACHE_HOME=str(cache))
+    command = ["unshare", "--mount", "sh", "-c", _READ_ONLY, "sh", str(site)]
+    command += [sys.executable, "-c", _CACHED_KERNEL_RUN, str(site)]
+    hits = [
+        subprocess.run(
+            command, env=env, capture_output=True, text=True, check=True
+        ).stdout.split()[-1]
+        for _ in range(2)
+    ]
+    assert hits == ["0", "1"]
+    assert list(cache.rglob("*.nbi"))
+    assert not list(site.rglob("*.nbi"))
