@@ -35,7 +35,8 @@ little interference it had.
 The core is used directly (no estimator), so the figures hold only what the
 network, the optimizer and the batch loader do. ``--compiled`` runs the same
 with the compiled kernels of the ``fast`` extra (numba): the optimizer steps,
-relu and its derivative then run as fused loops on the BLAS threads.
+the L2 penalty, relu and its derivative then run as fused loops, on one
+thread unless ``NUMBA_NUM_THREADS`` is set (see ``_kernels.CompiledKernels``).
 """
 
 import argparse
