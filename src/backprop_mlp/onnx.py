@@ -185,8 +185,15 @@ def _network_output(g, model, input_name):
     return a
 
 
-def _proto_dtype(operator):
+def _tensor_type(operator):
+    """The graph computes in the input's precision: double or float."""
     if isinstance(operator.inputs[0].type, DoubleTensorType):
+        return DoubleTensorType
+    return FloatTensorType
+
+
+def _proto_dtype(operator):
+    if _tensor_type(operator) is DoubleTensorType:
         return onnx_proto.TensorProto.DOUBLE
     return onnx_proto.TensorProto.FLOAT
 
@@ -233,12 +240,7 @@ def calculate_classifier_output_shapes(operator):
     numeric = classes.dtype.kind in "biuf"
     label_type = Int64TensorType if numeric else StringTensorType
     operator.outputs[0].type = label_type(shape=label_shape)
-    proba_type = (
-        DoubleTensorType
-        if isinstance(operator.inputs[0].type, DoubleTensorType)
-        else FloatTensorType
-    )
-    operator.outputs[1].type = proba_type(shape=[n, len(classes)])
+    operator.outputs[1].type = _tensor_type(operator)(shape=[n, len(classes)])
 
 
 def convert_classifier(scope, operator, container):
@@ -291,12 +293,8 @@ def calculate_regressor_output_shapes(operator):
     """
     check_is_fitted(operator.raw_operator)
     n = operator.inputs[0].get_first_dimension()
-    tensor_type = (
-        DoubleTensorType
-        if isinstance(operator.inputs[0].type, DoubleTensorType)
-        else FloatTensorType
-    )
-    operator.outputs[0].type = tensor_type(shape=[n, operator.raw_operator.n_outputs_])
+    n_outputs = operator.raw_operator.n_outputs_
+    operator.outputs[0].type = _tensor_type(operator)(shape=[n, n_outputs])
 
 
 def convert_regressor(scope, operator, container):
