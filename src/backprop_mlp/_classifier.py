@@ -522,11 +522,17 @@ class BackpropMLPClassifier(ClassifierMixin, BaseBackpropMLP):
         return self._labels_from_output(self._forward(self._validate_X(X)))
 
     def predict_proba(self, X):
-        """Probability estimates.
+        """Probability estimates, each in ``[eps, 1 - eps]``.
 
-        Logistic outputs (binary and multilabel targets) are clipped to
-        ``[eps, 1 - eps]`` of their dtype, as the training loss clips them:
-        a probability is never exactly 0 or 1. Softmax rows sum to 1.
+        Every probability, logistic (binary and multilabel targets) or softmax
+        (multiclass), is clipped to ``[eps, 1 - eps]`` with ``eps`` that of its
+        dtype (``np.finfo``): the bounds the training log-loss clips to, so
+        that ``log_loss(y, predict_proba(X))`` is the training objective
+        without its L2 penalty. A saturated output is never exactly 0 or 1
+        (scikit-learn's ``MLPClassifier`` returns both); elsewhere the two
+        agree. Softmax rows sum to 1 within ``n_classes * eps``, the size of
+        their rounding. The one exception is a model fitted on a single class:
+        one column of ones, that class being certain.
 
         Parameters
         ----------
@@ -544,21 +550,23 @@ class BackpropMLPClassifier(ClassifierMixin, BaseBackpropMLP):
         if len(self.classes_) == 1:
             # One class seen: it is certain, and there is one column for it.
             return np.ones_like(P)
-        if self.out_activation_ == "logistic":
-            eps = np.finfo(P.dtype).eps
-            np.clip(P, eps, 1 - eps, out=P)
+        np.clip(P, *self._probability_bounds(P.dtype), out=P)
         if self._is_binary():
             return np.hstack([1 - P, P])
         return P
 
     def predict_log_proba(self, X):
-        """Log of probability estimates, computed in log space.
+        """Log of the probability estimates, computed in log space.
 
-        From the output pre-activations ``z``: ``log sigmoid(z) =
-        -log(1 + exp(-z))`` for logistic outputs (clipped as
-        :meth:`predict_proba` clips), and ``z - logsumexp(z)`` for softmax. It
-        is finite everywhere, and equals ``log(predict_proba(X))`` wherever
-        that is finite, without its ``-inf`` where a probability underflows.
+        The log of :meth:`predict_proba`'s probabilities, clipped alike: every
+        value lies in ``[log(eps), log(1 - eps)]`` (``eps`` of the dtype), so
+        it is finite, and ``exp(predict_log_proba(X))`` equals
+        ``predict_proba(X)`` to within rounding. Computed from the output
+        pre-activations ``z`` (``-log(1 + exp(-z))`` for logistic outputs,
+        ``z - logsumexp(z)`` for softmax), it keeps the digits that
+        ``log(predict_proba(X))`` loses where ``1 - p`` is rounded.
+        scikit-learn's ``MLPClassifier`` returns ``log(predict_proba(X))``,
+        ``-inf`` where a probability underflows.
 
         Parameters
         ----------
@@ -574,18 +582,29 @@ class BackpropMLPClassifier(ClassifierMixin, BaseBackpropMLP):
         Z = self._forward(self._validate_X(X), pre_activation=True)
         if len(self.classes_) == 1:
             return np.zeros_like(Z)
+        bounds = np.log(self._probability_bounds(Z.dtype))
         if self.out_activation_ == "softmax":
             # Shifted first, as softmax shifts: z - logsumexp(z) would round
             # a large z (float32: 1e4 to within 1e-3) before subtracting.
             Z -= Z.max(axis=1, keepdims=True)
-            return Z - np.log(np.exp(Z).sum(axis=1, keepdims=True))
-        eps = np.finfo(Z.dtype).eps
-        bounds = np.log(Z.dtype.type(eps)), np.log1p(Z.dtype.type(-eps))
+            Z -= np.log(np.exp(Z).sum(axis=1, keepdims=True))
+            return np.clip(Z, *bounds, out=Z)
+        # log sigmoid(z) = -log(1 + exp(-z)); 1 - sigmoid(z) = sigmoid(-z).
         log_p = np.clip(-np.logaddexp(0, -Z), *bounds)
         if self._is_binary():
             log_not_p = np.clip(-np.logaddexp(0, Z), *bounds)
             return np.hstack([log_not_p, log_p])
         return log_p
+
+    @staticmethod
+    def _probability_bounds(dtype):
+        """``[eps, 1 - eps]`` of ``dtype``, where the training loss clips.
+
+        Both outputs and both predict methods clip to them, so that a
+        probability is never exactly 0 or 1 and its log is always finite.
+        """
+        eps = np.finfo(dtype).eps
+        return np.array([eps, 1 - eps], dtype=dtype)
 
     def _is_binary(self):
         return self.n_outputs_ == 1 and self._label_binarizer.y_type_ == "binary"
