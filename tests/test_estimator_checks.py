@@ -137,14 +137,33 @@ def _as_list(mark):
     return pytest.mark.parametrize(argnames, list(argvalues), **mark.kwargs)
 
 
-@_as_list(parametrize_with_checks(_estimators()))
-def test_sklearn_compatible(estimator, check):
-    """Every check of parametrize_with_checks passes, with no expected failures."""
+def _run_check(estimator, check):
     name = getattr(check, "func", check).__name__
     with warnings.catch_warnings():
         if isinstance(estimator, BackpropMLPRegressor) and name in DIVERGING_CHECKS:
             warnings.simplefilter("ignore", TrainingDivergedWarning)
         check(estimator)
+
+
+@_as_list(parametrize_with_checks(_estimators()))
+def test_sklearn_compatible(estimator, check):
+    """Every check of parametrize_with_checks passes, with no expected failures."""
+    _run_check(estimator, check)
+
+
+@pytest.mark.slow
+@_as_list(
+    parametrize_with_checks(
+        [
+            estimator(solver=solver, hidden_layer_sizes=(100, 100), random_state=0)
+            for estimator in (BackpropMLPClassifier, BackpropMLPRegressor)
+            for solver in SOLVERS
+        ]
+    )
+)
+def test_sklearn_compatible_larger_networks(estimator, check):
+    """The checks pass on two hidden layers of 100 units too (about a minute)."""
+    _run_check(estimator, check)
 
 
 @pytest.mark.parametrize("solver", SOLVERS)
