@@ -49,17 +49,14 @@ EXPECTED_FAILURES = {
         "calls MLPClassifier._loss_grad_lbfgs; our gradients are checked "
         "against finite differences by backprop_mlp.check_gradients",
     ),
-    "test_n_iter_no_change": (
-        PRIVATE,
-        "no attribute '_no_improvement_count'",
-        "reads the private counter _no_improvement_count; "
-        "test_n_iter_no_change_rule below checks the rule on loss_curve_",
-    ),
-    "test_n_iter_no_change_inf": (
-        PRIVATE,
-        "no attribute '_no_improvement_count'",
-        "reads the private counter _no_improvement_count; "
-        "test_n_iter_no_change_rule below checks the rule on loss_curve_",
+    **dict.fromkeys(
+        ["test_n_iter_no_change", "test_n_iter_no_change_inf"],
+        (
+            PRIVATE,
+            "no attribute '_no_improvement_count'",
+            "reads the private counter _no_improvement_count; "
+            "test_n_iter_no_change_rule below checks the rule on loss_curve_",
+        ),
     ),
     "test_predict_proba_multilabel": (
         DOCUMENTED,
