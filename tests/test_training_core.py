@@ -9,18 +9,14 @@ from numpy.testing import assert_array_equal
 from sklearn.neural_network._stochastic_optimizers import AdamOptimizer, SGDOptimizer
 
 from backprop_mlp._activations import ACTIVATIONS
+from backprop_mlp._batches import BatchLoader
 from backprop_mlp._losses import SOFTMAX_OUTPUT
 from backprop_mlp._network import Network
 from backprop_mlp._optimizers import SGD, Adam
+from backprop_mlp._records import EpochRecord, History, RunState
 from backprop_mlp._schedules import SCHEDULES
 from backprop_mlp._stopping import PlateauMonitor
-from backprop_mlp._training import (
-    BatchLoader,
-    EpochRecord,
-    History,
-    Trainer,
-    has_diverged,
-)
+from backprop_mlp._training import Listener, Trainer, has_diverged
 
 # ------------------------------------------------------------ optimizers
 
@@ -105,8 +101,11 @@ def test_monitor_continues_only_the_same_quantity():
     same = monitor.continued("validation loss", 0.1, 5, True)
     other = monitor.continued("training loss", 0.1, 5, False)
     assert same.best == 0.3 and same.tol == 0.1 and same.patience == 5
-    assert same.best_params is not monitor.best_params
     assert other.best == np.inf and other.count == 0
+    # The continued monitor's progress never reaches the one it came from.
+    same.update(0.1, np.zeros(2))
+    assert same.best == 0.1 and monitor.best == 0.3
+    assert_array_equal(monitor.best_params, np.ones(2))
 
 
 # ---------------------------------------------------------- divergence
@@ -136,13 +135,10 @@ def _problem(seed=0, n=60):
     return X, Y, net
 
 
-class _Recorder:
+class _Recorder(Listener):
     def __init__(self, net, stop_at=None):
         self.net, self.stop_at = net, stop_at
         self.records, self.params = [], []
-
-    def epoch_begins(self):
-        pass
 
     def epoch_ended(self, record):
         self.records.append(record)
@@ -152,14 +148,11 @@ class _Recorder:
 
 def _run(net, X, Y, lr=0.1, max_iter=20, monitor=None, listeners=(), **kw):
     trainer = Trainer(
-        max_iter=max_iter,
-        alpha=1e-4,
-        shuffle=True,
-        rng=np.random.RandomState(0),
-        listeners=listeners,
+        max_epochs=max_iter, alpha=1e-4, shuffle=True, listeners=listeners
     )
     monitor = monitor or PlateauMonitor("training loss", 1e-4, 10, False)
     history = History().continued(validating=kw.get("validation") is not None)
+    run = RunState(np.random.RandomState(0), None, np.arange(len(X)), None)
     result = trainer.run(
         net,
         SGD(net.params.size, net.dtype, lr, 0.9, True),
@@ -167,6 +160,7 @@ def _run(net, X, Y, lr=0.1, max_iter=20, monitor=None, listeners=(), **kw):
         BatchLoader(X, Y, None, None, 16),
         monitor,
         history,
+        run,
         **kw,
     )
     return result, history
