@@ -180,6 +180,19 @@ def test_maths_renders_in_a_browser_without_network(build):
     dom = subprocess.run(command, capture_output=True, text=True, timeout=120).stdout
     assert dom.count("<mjx-container") > 10
     assert "\\(" not in re.sub(r"<[^>]+>", "", dom.split("<body", 1)[1])
+    # Transposes are drawn with a sans-serif T (U+1D5B3), not with \top's
+    # glyph (U+22A4), which Chromium drew as a broken bar.
+    assert "mjx-c22A4" not in dom
+    assert dom.count('class="mjx-c1D5B3 TEX-SS"') >= 9
+
+
+def test_no_maths_notation_that_chromium_draws_broken():
+    """``\\top`` (U+22A4 in MathJax's fonts) drew as a broken bar in Chromium."""
+    pages = sorted(DOCS.glob("*.rst")) + sorted((ROOT / "src").rglob("*.py"))
+    for page in pages:
+        assert not re.search(r"\\top\b", page.read_text(encoding="utf-8")), page
+    backprop = (DOCS / "backprop.rst").read_text(encoding="utf-8")
+    assert backprop.count(r"^{\mathsf T}") >= 9
 
 
 def test_the_sidebar_lists_every_page(build):
