@@ -1,0 +1,66 @@
+"""The code blocks of the docs' pages run as printed and do what their text says.
+
+Each block is taken from its page by its ``:name:``; the oracle is the same
+thing done another way (by hand, or without the feature shown).
+"""
+
+import pytest
+from _snippets import ROOT, rst_block, run_script
+
+DOCS = ROOT / "docs"
+
+
+def test_front_page_snippet_runs_without_a_warning(tmp_path):
+    """Run as a reader runs it: a fresh interpreter, Python's own filters."""
+    done = run_script(rst_block(DOCS / "index.rst", "front-page"), tmp_path)
+    assert done.returncode == 0, done.stderr
+    assert done.stderr == ""
+    accuracy, r2 = map(float, done.stdout.split())
+    assert accuracy > 0.99 and r2 > 0.999
+
+
+def test_front_page_names_the_regressor_too():
+    opening = (DOCS / "index.rst").read_text(encoding="utf-8").split(".. ", 1)[0]
+    assert "classifier and regressor" in opening
+    assert "BackpropMLPRegressor" in opening and "MLPRegressor`" in opening
+
+
+_SEARCHES = """
+import joblib
+from sklearn.base import clone
+from sklearn.datasets import load_digits
+from sklearn.model_selection import GridSearchCV
+from sklearn.pipeline import make_pipeline
+from sklearn.preprocessing import StandardScaler
+
+from backprop_mlp import BackpropMLPClassifier
+
+X, y = load_digits(return_X_y=True)
+X, y = X[:300], y[:300]
+model = make_pipeline(StandardScaler(), BackpropMLPClassifier(max_iter=3))
+# A learning rate of 1e4 diverges: that warning must stay.
+grid = {"backpropmlpclassifier__learning_rate_init": [1e-3, 1e4]}
+GridSearchCV(model, grid, cv=2, n_jobs=2).fit(X, y)
+# joblib.Parallel of your own: scikit-learn passes no filters to these.
+solvers = [{"backpropmlpclassifier__solver": s} for s in ("adam", "lbfgs")]
+fits = [joblib.delayed(clone(model).set_params(**p).fit)(X, y) for p in solvers]
+joblib.Parallel(n_jobs=2)(fits)
+"""
+
+
+@pytest.mark.slow
+def test_quiet_search_silences_workers_and_keeps_divergence(tmp_path):
+    tip = rst_block(DOCS / "practical.rst", "quiet-search")
+    quiet = run_script(tip + _SEARCHES, tmp_path)
+    assert quiet.returncode == 0, quiet.stderr
+    assert "ConvergenceWarning:" not in quiet.stderr
+    assert "TrainingDivergedWarning:" in quiet.stderr
+    # The same searches without the tip warn, from the workers too.
+    loud = run_script(_SEARCHES, tmp_path)
+    assert "multiprocessing/process.py" in loud.stderr
+    for message in ("Stochastic Optimizer", "lbfgs failed to converge"):
+        assert f"ConvergenceWarning: {message}" in loud.stderr
+    # And without its PYTHONWARNINGS, joblib.Parallel's workers warn.
+    half = run_script(tip + 'del os.environ["PYTHONWARNINGS"]\n' + _SEARCHES, tmp_path)
+    assert half.returncode == 0, half.stderr
+    assert "ConvergenceWarning:" in half.stderr
