@@ -52,9 +52,8 @@ def test_readme_says_what_each_extra_brings():
         name: set(re.findall(r'"([A-Za-z0-9_.-]+)', block))
         for name, block in re.findall(r"^(\w+) = \[(.*?)\]$", section, re.M | re.S)
     }
-    assert {"plot", "skops", "onnx", "deploy", "dask", "fast", "test", "docs"} <= set(
-        extras
-    )
+    names = {"plot", "skops", "onnx", "deploy", "dask", "fast", "progress", "test"}
+    assert names | {"docs"} <= set(extras)
     for name in extras:
         assert f"| `{name}` |" in README, name
     optional = (
@@ -66,6 +65,10 @@ def test_readme_says_what_each_extra_brings():
     )
     assert optional <= extras["test"]
     assert extras["deploy"] == extras["skops"] | extras["onnx"]
+    # The test extra runs the progress bar's tests on whatever scikit-learn
+    # it is given: the floors too, so it does not raise scikit-learn's.
+    assert extras["progress"] == {"scikit-learn", "rich"}
+    assert "rich" in extras["test"] and "scikit-learn" not in extras["test"]
     # The gallery runs every example, the Dask one included.
     assert extras["onnx"] | extras["dask"] <= extras["docs"]
 

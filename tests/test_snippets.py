@@ -4,10 +4,38 @@ Each block is taken from its page by its ``:name:``; the oracle is the same
 thing done another way (by hand, or without the feature shown).
 """
 
+import sys
+import warnings
+
+import numpy as np
 import pytest
 from _snippets import ROOT, rst_block, run_script
+from sklearn.base import clone
 
 DOCS = ROOT / "docs"
+USER_GUIDE = DOCS / "user_guide.rst"
+
+try:  # scikit-learn >= 1.9
+    import sklearn.callback as sklearn_callback
+except ImportError:  # pragma: no cover
+    sklearn_callback = None
+
+needs_sklearn_callback = pytest.mark.skipif(
+    sklearn_callback is None, reason="sklearn.callback needs scikit-learn >= 1.9"
+)
+
+
+def _run(*blocks, page=USER_GUIDE):
+    """Execute named blocks of a page in one namespace; fail on any warning."""
+    namespace = {"__name__": "__main__"}
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        for name in blocks:
+            exec(
+                compile(rst_block(page, name), f"{page.name}:{name}", "exec"), namespace
+            )
+    assert [str(w.message) for w in caught] == []
+    return namespace
 
 
 def test_front_page_snippet_runs_without_a_warning(tmp_path):
@@ -23,6 +51,28 @@ def test_front_page_names_the_regressor_too():
     opening = (DOCS / "index.rst").read_text(encoding="utf-8").split(".. ", 1)[0]
     assert "classifier and regressor" in opening
     assert "BackpropMLPRegressor" in opening and "MLPRegressor`" in opening
+
+
+@needs_sklearn_callback
+def test_scikit_learn_progress_bar_with_rich(capsys):
+    pytest.importorskip("rich")
+    ns = _run("sklearn-progress-bar")
+    out = capsys.readouterr().out
+    assert "BackpropMLPClassifier - fit" in out and "100%" in out
+    # Watching changes nothing: the same weights as a fit without the bar.
+    plain = clone(ns["clf"])
+    plain.set_callbacks()
+    plain.fit(ns["X"], ns["y"])
+    for ours, theirs in zip(ns["clf"][-1].coefs_, plain[-1].coefs_, strict=True):
+        np.testing.assert_array_equal(ours, theirs)
+
+
+@needs_sklearn_callback
+def test_scikit_learn_progress_bar_without_rich_says_so(monkeypatch):
+    """As the guide says: without rich, ``ProgressBar()`` raises."""
+    monkeypatch.setitem(sys.modules, "rich", None)
+    with pytest.raises(ImportError, match="requires rich"):
+        sklearn_callback.ProgressBar()
 
 
 _SEARCHES = """
