@@ -9,8 +9,12 @@ import warnings
 
 import numpy as np
 import pytest
+import sklearn
 from _snippets import ROOT, rst_block, run_script
 from sklearn.base import clone
+from sklearn.preprocessing import StandardScaler
+
+from backprop_mlp import BackpropMLPClassifier
 
 DOCS = ROOT / "docs"
 USER_GUIDE = DOCS / "user_guide.rst"
@@ -51,6 +55,34 @@ def test_front_page_names_the_regressor_too():
     opening = (DOCS / "index.rst").read_text(encoding="utf-8").split(".. ", 1)[0]
     assert "classifier and regressor" in opening
     assert "BackpropMLPRegressor" in opening and "MLPRegressor`" in opening
+
+
+def test_pipeline_routes_a_scaled_x_val():
+    """The network validates on X_val scaled by the scaler fitted on X."""
+    try:
+        ns = _run("pipeline-x-val")
+    finally:
+        sklearn.set_config(enable_metadata_routing=False)
+    routed = ns["pipe"]["mlp"]
+    X_train, y_train, X_val, y_val = (
+        ns[k] for k in ("X_train", "y_train", "X_val", "y_val")
+    )
+
+    def by_hand(X_val_given):
+        return BackpropMLPClassifier(early_stopping=True, random_state=0).fit(
+            scaler.transform(X_train), y_train, X_val=X_val_given, y_val=y_val
+        )
+
+    scaler = StandardScaler().fit(X_train)
+    manual = by_hand(scaler.transform(X_val))
+    np.testing.assert_array_equal(routed.validation_scores_, manual.validation_scores_)
+    np.testing.assert_array_equal(
+        routed.validation_loss_curve_, manual.validation_loss_curve_
+    )
+    # The comparison tells the two apart: an unscaled X_val scores otherwise.
+    with pytest.warns(UserWarning, match="transform_input"):
+        unscaled = by_hand(X_val)
+    assert unscaled.validation_loss_curve_ != manual.validation_loss_curve_
 
 
 @needs_sklearn_callback
