@@ -6,12 +6,15 @@ thing done another way (by hand, or without the feature shown).
 
 import sys
 import warnings
+from collections import Counter
 
 import numpy as np
 import pytest
 import sklearn
 from _snippets import ROOT, rst_block, run_script
 from sklearn.base import clone
+from sklearn.model_selection import cross_validate
+from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
 
 from backprop_mlp import BackpropMLPClassifier
@@ -83,6 +86,51 @@ def test_pipeline_routes_a_scaled_x_val():
     with pytest.warns(UserWarning, match="transform_input"):
         unscaled = by_hand(X_val)
     assert unscaled.validation_loss_curve_ != manual.validation_loss_curve_
+
+
+def test_a_callback_object_records_nothing_through_clone():
+    ns = _run("callbacks-copied")
+    assert ns["recorder"].losses == []
+    # The same recorder, fitted directly, records every iteration: the copy,
+    # not the recorder, is what loses them.
+    model = ns["model"].fit(ns["X"], ns["y"])
+    assert ns["recorder"].losses == model.loss_curve_
+
+
+def _folds(ns, **kwargs):
+    """The snippet's cross-validation again, with no callback, keeping the fits."""
+    mlp = clone(ns["mlp"]).set_params(callbacks=None)
+    if sklearn_callback is not None:
+        mlp.set_callbacks()
+    model = make_pipeline(StandardScaler(), mlp)
+    return cross_validate(
+        model, ns["X"], ns["y"], cv=3, return_estimator=True, **kwargs
+    )
+
+
+def test_a_function_writing_to_a_shared_list_records_every_fold():
+    ns = _run("callbacks-shared-list")
+    folds = _folds(ns)["estimator"]
+    assert ns["loss_curves"] == [fold[-1].loss_curve_ for fold in folds]
+
+
+@pytest.mark.slow
+@needs_sklearn_callback
+def test_a_scoring_monitor_records_every_fold_from_worker_processes():
+    ns = _run("callbacks-shared-list", "callbacks-scoring-monitor")
+    X, y = ns["X"], ns["y"]
+    recorded = Counter()
+    for log in ns["monitor"].get_logs(select="all"):
+        steps = [row for row in log.data if row["task_name"] == "epoch"]
+        recorded[len(steps), steps[-1]["accuracy"]] += 1
+    # Each fold's model, fitted in this process: its iterations and its
+    # training accuracy. The workers finish in any order, hence the counts.
+    folds = _folds(ns, return_indices=True)
+    fits = zip(folds["estimator"], folds["indices"]["train"], strict=True)
+    expected = Counter(
+        (model[-1].n_iter_, model.score(X[train], y[train])) for model, train in fits
+    )
+    assert len(ns["loss_curves"]) == 3 and recorded == expected
 
 
 @needs_sklearn_callback
