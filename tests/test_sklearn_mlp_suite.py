@@ -92,11 +92,11 @@ EXPECTED_FAILURES = {
         "scikit-learn offers instead', 'messages and warnings')",
     ),
     "test_nonfinite_params": (
-        NOT_YET_DOCUMENTED,
+        DOCUMENTED,
         "Actual message: 'Training diverged in its first epoch",
         "X near float64's maximum: no epoch completes, and fit raises a "
-        "ValueError that says so and names the scaling, not scikit-learn's "
-        "text (the user guide's 'Divergence is caught' should say it)",
+        "ValueError in words of its own, naming the scaling (docs/user_guide.rst, "
+        "'Differences from scikit-learn', 'A fit that completes no epoch raises')",
     ),
     "test_preserve_feature_names[BackpropMLPRegressor]": (
         NOT_YET_DOCUMENTED,
@@ -119,8 +119,9 @@ EXPECTED_FAILURES = {
             DOCUMENTED,
             "n_iter_",
             "expect n_iter_ to count the last fit's epochs; ours counts every "
-            "epoch the weights were trained for, len(loss_curve_) (docs/api.rst, "
-            "the n_iter_ attribute of both estimators)",
+            "epoch the weights were trained for, len(loss_curve_) "
+            "(docs/user_guide.rst, 'Differences from scikit-learn', 'n_iter_ "
+            "counts every epoch of the weights'; README.md, the n_iter_ row)",
         ),
     ),
 }
