@@ -6,6 +6,9 @@ same pipeline, folds and hyper-parameters, for both estimators.
 """
 
 import csv
+import doctest
+import importlib
+import pkgutil
 import re
 import subprocess
 import sys
@@ -27,7 +30,9 @@ from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
 
 from backprop_mlp import BackpropMLPClassifier, BackpropMLPRegressor
-from backprop_mlp._cli import guess_task, looks_continuous, main, read_csv
+from backprop_mlp import _cli as cli
+from backprop_mlp._cli import main
+from backprop_mlp._cli._csv import guess_task, looks_continuous, read_csv
 
 SPECIES = np.array(["cat", "dog", "eel"])
 
@@ -394,3 +399,15 @@ def test_python_dash_m_help():
     )
     assert result.returncode == 0, result.stderr
     assert result.stdout.startswith("usage: backprop-mlp")
+
+
+def test_docstring_examples_of_the_cli_modules():
+    """tests/test_docstrings.py walks only the top level of the package."""
+    runner = doctest.DocTestRunner(optionflags=doctest.ELLIPSIS)
+    for _, name, _ in pkgutil.iter_modules(cli.__path__, f"{cli.__name__}."):
+        module = importlib.import_module(name)
+        for test in doctest.DocTestFinder(exclude_empty=True).find(module, name):
+            runner.run(test)
+    result = runner.summarize(verbose=False)
+    assert result.failed == 0
+    assert result.attempted >= 6  # parse_hidden, looks_continuous, guess_task
