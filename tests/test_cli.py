@@ -32,7 +32,7 @@ from sklearn.preprocessing import StandardScaler
 from backprop_mlp import BackpropMLPClassifier, BackpropMLPRegressor
 from backprop_mlp import _cli as cli
 from backprop_mlp._cli import main
-from backprop_mlp._cli._csv import guess_task, looks_continuous, read_csv
+from backprop_mlp._cli._csv_file import guess_task, looks_continuous, read_csv
 
 SPECIES = np.array(["cat", "dog", "eel"])
 

@@ -21,9 +21,9 @@ One module per job:
 
 ``_arguments``
     the options, and the checks of each on its own;
-``_csv``
+``_csv_file``
     reading a user's file: its columns, its target, the task it suggests;
-``_data``
+``_datasets``
     the data sets, and what must hold of one before it is cross-validated;
 ``_compare``
     the two models and their cross-validation, fit by fit;

@@ -2,7 +2,7 @@
 
 import argparse
 
-from ._data import CIRCLES_MAX_ITER, DEFAULT_MAX_ITER
+from ._datasets import CIRCLES_MAX_ITER, DEFAULT_MAX_ITER
 
 
 def parse_hidden(text):

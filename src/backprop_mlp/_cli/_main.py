@@ -8,8 +8,8 @@ from threadpoolctl import threadpool_limits
 
 from ._arguments import build_parser
 from ._compare import cross_validate, make_models
-from ._csv import choose_task, looks_continuous, read_csv
-from ._data import (
+from ._csv_file import choose_task, looks_continuous, read_csv
+from ._datasets import (
     CSV_HIDDEN,
     DEFAULT_MAX_ITER,
     DataError,

@@ -9,7 +9,7 @@ import math
 
 import numpy as np
 
-from ._data import DataError
+from ._datasets import DataError
 
 
 def read_csv(path, target):
