@@ -18,10 +18,106 @@ from ._datasets import (
     check_folds,
     check_regression_folds,
 )
-from ._table import format_table
+from ._table import format_table, printable
 
+PROG = "backprop-mlp"
+# Python's own status when a write finds its pipe closed (see main).
+EXIT_CLOSED = 1
 # Exit status for unusable input, as argparse uses for unusable arguments.
 EXIT_USAGE = 2
+# The shell's status for a process ended by Ctrl-C (128 + SIGINT).
+EXIT_INTERRUPTED = 130
+
+
+def main(argv=None):
+    """Run the comparison and print the table; the ``backprop-mlp`` command.
+
+    Parameters
+    ----------
+    argv : list of str or None, default=None
+        The arguments, without the program name; ``sys.argv[1:]`` when None.
+
+    Returns
+    -------
+    status : int
+        0 on success; 1 if stdout or stderr was closed before all was
+        written (``backprop-mlp | head``), silently; 2 for unusable
+        arguments or data, 130 after Ctrl-C, each after a one-line message
+        on stderr.
+    """
+    try:
+        status = _run(argv)
+        # Inside the try: a closed pipe may only show when the buffer goes.
+        sys.stdout.flush()
+    except BrokenPipeError:
+        _silence_closed_streams()
+        return EXIT_CLOSED
+    except KeyboardInterrupt:
+        _say("interrupted (Ctrl-C); no table")
+        return EXIT_INTERRUPTED
+    return status
+
+
+def _run(argv):
+    parser = build_parser()
+    try:
+        args = parser.parse_args(argv)
+    except SystemExit as exc:
+        # argparse exits for --help (0) and bad arguments (2); return the code
+        # so that main() can be called in-process like any function.
+        return exc.code if isinstance(exc.code, int) else EXIT_USAGE
+    if (args.csv is None) != (args.target is None):
+        parser.print_usage(sys.stderr)
+        _say("error: --csv and --target go together: give both or neither")
+        return EXIT_USAGE
+
+    def progress(text):
+        if not args.quiet:
+            print(printable(text, sys.stderr.encoding), file=sys.stderr, flush=True)
+
+    try:
+        if args.csv is not None:
+            X, y, left_out = read_csv(args.csv, args.target)
+            name = os.path.basename(args.csv)
+            task, why, y = choose_task(y, args.task, args.target)
+            datasets = [
+                Dataset(name, X, y, CSV_HIDDEN, DEFAULT_MAX_ITER, left_out, task, why)
+            ]
+        else:
+            datasets = builtin_datasets()
+        for dataset in datasets:
+            try:
+                if dataset.task == "regression":
+                    check_regression_folds(dataset.y, args.folds)
+                else:
+                    check_folds(dataset.y, args.folds)
+            except DataError as exc:
+                hint = ""
+                if dataset.task == "classification" and looks_continuous(dataset.y):
+                    # --task classification on what looks like a quantity.
+                    hint = f"; {dataset.why}: drop --task classification to regress it"
+                raise DataError(f"{dataset.name}: {exc}{hint}") from None
+    except DataError as exc:
+        _say(f"error: {exc}")
+        return EXIT_USAGE
+
+    # One BLAS thread: these matrices are too small to gain from more, and on
+    # a busy machine OpenBLAS's spinning threads make fit times vary tenfold.
+    with threadpool_limits(limits=1, user_api="blas"):
+        summary, results = _cross_validate_all(datasets, args, progress)
+
+    tasks = sorted({dataset.task for dataset in datasets})
+    report = [
+        f"{args.folds}-fold cross-validation (shuffled, random_state="
+        f"{args.random_state}; stratified for classification) of StandardScaler + "
+        f"estimator (the target standardised too for regression), solver="
+        f"{args.solver}; task: {' and '.join(tasks)}",
+        *summary,
+        "",
+        format_table(results, sys.stdout.encoding or "utf-8"),
+    ]
+    print(printable("\n".join(report), sys.stdout.encoding))
+    return 0
 
 
 def _cross_validate_all(datasets, args, progress):
@@ -56,82 +152,26 @@ def _cross_validate_all(datasets, args, progress):
     return summary, results
 
 
-def main(argv=None):
-    """Run the comparison and print the table; the ``backprop-mlp`` command.
+def _say(text):
+    """One line on stderr, in any console's encoding, if stderr is open."""
+    try:
+        print(printable(f"{PROG}: {text}", sys.stderr.encoding), file=sys.stderr)
+    except BrokenPipeError:
+        _silence_closed_streams()
 
-    Parameters
-    ----------
-    argv : list of str or None, default=None
-        The arguments, without the program name; ``sys.argv[1:]`` when None.
 
-    Returns
-    -------
-    status : int
-        0 on success, 2 for unusable arguments or data (after a one-line
-        message on stderr).
+def _silence_closed_streams():
+    """Python's recipe for a closed pipe (see the docs of the signal module).
+
+    What stays in a stream's buffer would be flushed at exit, fail again, and
+    print "Exception ignored ... BrokenPipeError". Pointing the stream's file
+    descriptor at /dev/null lets that last flush succeed.
     """
-    parser = build_parser()
-    try:
-        args = parser.parse_args(argv)
-    except SystemExit as exc:
-        # argparse exits for --help (0) and bad arguments (2); return the code
-        # so that main() can be called in-process like any function.
-        return exc.code if isinstance(exc.code, int) else EXIT_USAGE
-    if (args.csv is None) != (args.target is None):
-        parser.print_usage(sys.stderr)
-        print(
-            "backprop-mlp: error: --csv and --target go together: give both or neither",
-            file=sys.stderr,
-        )
-        return EXIT_USAGE
-
-    def progress(text):
-        if not args.quiet:
-            print(text, file=sys.stderr, flush=True)
-
-    try:
-        if args.csv is not None:
-            X, y, left_out = read_csv(args.csv, args.target)
-            name = os.path.basename(args.csv)
-            task, why, y = choose_task(y, args.task, args.target)
-            datasets = [
-                Dataset(name, X, y, CSV_HIDDEN, DEFAULT_MAX_ITER, left_out, task, why)
-            ]
-        else:
-            datasets = builtin_datasets()
-        for dataset in datasets:
-            try:
-                if dataset.task == "regression":
-                    check_regression_folds(dataset.y, args.folds)
-                else:
-                    check_folds(dataset.y, args.folds)
-            except DataError as exc:
-                hint = ""
-                if dataset.task == "classification" and looks_continuous(dataset.y):
-                    # --task classification on what looks like a quantity.
-                    hint = f"; {dataset.why}: drop --task classification to regress it"
-                raise DataError(f"{dataset.name}: {exc}{hint}") from None
-    except DataError as exc:
-        print(f"backprop-mlp: error: {exc}", file=sys.stderr)
-        return EXIT_USAGE
-
-    # One BLAS thread: these matrices are too small to gain from more, and on
-    # a busy machine OpenBLAS's spinning threads make fit times vary tenfold.
-    with threadpool_limits(limits=1, user_api="blas"):
+    for stream in (sys.stdout, sys.stderr):
         try:
-            summary, results = _cross_validate_all(datasets, args, progress)
-        except KeyboardInterrupt:
-            print("backprop-mlp: interrupted", file=sys.stderr)
-            return 130  # the shell's status for a process ended by Ctrl-C
-
-    tasks = sorted({dataset.task for dataset in datasets})
-    print(
-        f"{args.folds}-fold cross-validation (shuffled, random_state="
-        f"{args.random_state}; stratified for classification) of StandardScaler + "
-        f"estimator (the target standardised too for regression), solver="
-        f"{args.solver}; task: {' and '.join(tasks)}"
-    )
-    print("\n".join(summary))
-    print()
-    print(format_table(results))
-    return 0
+            stream.flush()
+        except BrokenPipeError:
+            devnull = os.open(os.devnull, os.O_WRONLY)
+            os.dup2(devnull, stream.fileno())
+        except (OSError, ValueError):
+            pass  # not a real file, or closed: nothing will be flushed

@@ -1,25 +1,26 @@
-"""The table of results."""
-
-import sys
+"""The table of results, and text any console can print."""
 
 import numpy as np
 
 from ._compare import SKLEARN_MODELS
 
 
-def format_table(results):
+def format_table(results, encoding="utf-8"):
     """Lay the results out as an aligned plain-text table.
 
     Parameters
     ----------
     results : list of ModelResult
         For each data set, ours followed by scikit-learn's.
+    encoding : str, default="utf-8"
+        That of the console it is for: one that cannot encode "±" gets
+        "+/-", and "R2" for "R²".
 
     Returns
     -------
     table : str
     """
-    pm = _plus_minus()
+    pm = "±" if _can_encode("±", encoding) else "+/-"
     r2 = "R²" if pm == "±" else "R2"  # the same console limits
     sklearn_time = {
         r.dataset: np.mean(r.fit_times) for r in results if r.model in SKLEARN_MODELS
@@ -64,11 +65,37 @@ def format_table(results):
     return "\n".join(lines)
 
 
-def _plus_minus():
-    # A console that cannot encode "±" (an ASCII locale) gets "+/-" instead of
-    # a UnicodeEncodeError at the very end of the run.
+def _can_encode(text, encoding):
     try:
-        "±".encode(sys.stdout.encoding or "ascii")
+        text.encode(encoding)
     except (UnicodeEncodeError, LookupError):
-        return "+/-"
-    return "±"
+        return False
+    return True
+
+
+def printable(text, encoding):
+    """``text`` with what ``encoding`` cannot encode written as ``\\x..``.
+
+    A console in an ASCII locale cannot print a column named ``espèce``:
+    Python's stdout raises UnicodeEncodeError, its stderr escapes the
+    character. Both streams get stderr's escapes.
+
+    Parameters
+    ----------
+    text : str
+    encoding : str or None
+        None, or one Python does not know, leaves ``text`` as it is.
+
+    Returns
+    -------
+    text : str
+
+    Examples
+    --------
+    >>> print(printable("espèce", "ascii"))
+    esp\\xe8ce
+    """
+    try:
+        return text.encode(encoding, "backslashreplace").decode(encoding)
+    except (TypeError, LookupError):
+        return text
