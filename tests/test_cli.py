@@ -14,6 +14,7 @@ import subprocess
 import sys
 import warnings
 
+import joblib
 import numpy as np
 import pytest
 from sklearn.compose import TransformedTargetRegressor
@@ -305,19 +306,25 @@ def test_guess_task(values, task):
 
 
 def test_parallel_folds_give_the_serial_table(species_csv, capsys):
-    """--n-jobs 2 runs the fits in worker processes, and changes no score."""
+    """--n-jobs -1 runs the fits in worker processes, one per CPU (as joblib
+    reads -1), and changes no score."""
     path, _, _ = species_csv
     argv = ["--csv", str(path), "--target", "species", "--hidden", "5"]
     argv += ["--folds", "3", "--max-iter", "30"]
     tables, progress = [], []
-    for n_jobs in ("1", "2"):
+    for n_jobs in ("1", "-1"):
         assert main([*argv, "--n-jobs", n_jobs]) == 0
         out, err = capsys.readouterr()
         tables.append({key: row[:2] for key, row in _table_rows(out).items()})
         # Drop the fit times; keep which fit, its accuracy and convergence.
         progress.append(re.sub(r"  fit \d+\.\d+ s", "", err))
     assert tables[0] == tables[1]
-    assert progress[0] == progress[1]
+    n_workers = min(joblib.cpu_count(), 6)
+    workers = (
+        rf"species.csv: --n-jobs -1: {n_workers} worker process\(es\) for 6 fits\n"
+    )
+    assert re.search(workers, progress[1])
+    assert progress[0] == re.sub(workers, "", progress[1])
     assert len(re.findall(r"fold \d/3", progress[0])) == 6
 
 
@@ -369,16 +376,19 @@ def test_unusable_csv_fails_with_one_line(tmp_path, capsys, content, argv, messa
         ["--hidden", "0"],
         ["--folds", "1"],
         ["--n-jobs", "0"],
+        ["--n-jobs", "two"],
+        ["--random-state", "-1"],
         ["--solver", "newton"],
         ["--csv", "data.csv"],
         ["--target", "y"],
     ],
 )
-def test_bad_arguments_exit_2(capsys, argv):
+def test_bad_arguments_exit_2_with_one_line(capsys, argv):
     assert main(argv) == 2
     out, err = capsys.readouterr()
     assert out == ""
-    assert "error:" in err and "Traceback" not in err
+    assert err.startswith("backprop-mlp: error: ") and err.count("\n") == 1, err
+    assert err.endswith(" (see backprop-mlp --help)\n")
 
 
 def test_help(capsys):

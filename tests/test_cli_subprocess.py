@@ -10,12 +10,24 @@ import csv
 import os
 import subprocess
 import sys
+import time
 
+import joblib
 import numpy as np
+import pytest
 from sklearn.datasets import make_classification
+from sklearn.neural_network import MLPClassifier
 from test_cli import _table_rows
 
+from backprop_mlp import BackpropMLPClassifier
 from backprop_mlp._cli import main
+from backprop_mlp._cli._datasets import DataError
+from backprop_mlp._cli._resources import (
+    check_memory,
+    n_parameters,
+    training_bytes,
+    worker_count,
+)
 
 TINY = ["--hidden", "3", "--folds", "2", "--max-iter", "5"]
 
@@ -32,6 +44,15 @@ def _run(*args, env=None):
         timeout=300,  # against a hang only
         env=None if env is None else {**os.environ, **env},
     )
+
+
+def _error_line(result):
+    """The one line a refused run prints, after checking that it is one."""
+    assert result.returncode == 2, result.stderr
+    assert result.stdout == ""
+    assert result.stderr.count("\n") == 1, result.stderr
+    assert result.stderr.startswith("backprop-mlp: error: ")
+    return result.stderr
 
 
 def _write(path, header, rows, delimiter=","):
@@ -96,3 +117,97 @@ def test_stdout_closed_early_is_no_error(tmp_path):
     stderr = proc.stderr.read()
     assert proc.wait(timeout=300) == 1
     assert stderr == ""
+
+
+# ------------------------------------------------------------- the arguments
+
+
+def test_a_seed_numpy_refuses_is_refused(tmp_path):
+    """The limit is numpy's own: 2**32 - 1 seeds a RandomState, 2**32 not."""
+    np.random.RandomState(2**32 - 1)
+    with pytest.raises(ValueError):
+        np.random.RandomState(2**32)
+    line = _error_line(_run("--random-state", 2**32))
+    assert "argument --random-state: expected an integer from 0 to 4294967295" in line
+
+
+def test_a_network_too_large_for_memory_is_refused_before_it_is_built(tmp_path):
+    X, y = _classes()
+    path = _write(tmp_path / "d.csv", ["a", "b", "c", "y"], _rows(X, y))
+    line = _error_line(_run("--csv", path, "--target", "y", "--hidden", 10**12))
+    assert (
+        "--hidden 1000000000000 makes a network of 5,000,000,000,001 parameters" in line
+    )
+    assert "use a smaller --hidden" in line
+
+
+@pytest.mark.parametrize("cls", [BackpropMLPClassifier, MLPClassifier])
+def test_the_parameters_counted_are_those_a_fit_makes(cls):
+    X, y = make_classification(
+        n_samples=40, n_features=6, n_classes=3, n_informative=3, random_state=0
+    )
+    model = cls(hidden_layer_sizes=(5, 4), max_iter=2, random_state=0)
+    with pytest.warns(Warning):  # not converged in 2 epochs
+        model.fit(X, y)
+    made = sum(w.size for w in model.coefs_) + sum(b.size for b in model.intercepts_)
+    assert n_parameters([6, 5, 4, 3]) == made
+
+
+def test_the_memory_check_refuses_one_byte_short():
+    sizes, rows = [10, 50, 3], 500
+    need = training_bytes(sizes, rows, "adam")
+    # Four parameter-sized arrays, and a batch's activations and deltas.
+    assert need == 8 * (4 * n_parameters(sizes) + 2 * 200 * (50 + 3))
+    check_memory(sizes, rows, "adam", 2, memory=2 * need)
+    with pytest.raises(DataError, match=r"2 fits at once.* or fewer --n-jobs"):
+        check_memory(sizes, rows, "adam", 2, memory=2 * need - 1)
+    check_memory(sizes, rows, "adam", 2, memory=None)  # unknown: not checked
+
+
+@pytest.mark.parametrize("n_jobs", [1, 3, 1000, -1, -2, -1000])
+def test_workers_are_joblibs_count_capped_at_fits_and_cpus(n_jobs):
+    cpus = joblib.cpu_count()
+    with joblib.parallel_config(backend="loky"):
+        expected = joblib.effective_n_jobs(n_jobs)
+    for n_fits in (1, 4, 10**6):
+        assert worker_count(n_jobs, n_fits) == min(expected, n_fits, cpus)
+
+
+def _descendants(root):
+    """The processes below ``root``, read from /proc."""
+    parents = {}
+    for entry in os.listdir("/proc"):
+        try:
+            with open(f"/proc/{entry}/stat") as file:
+                # The fields after the name, which may hold spaces and ")".
+                parents[int(entry)] = int(file.read().rpartition(")")[2].split()[1])
+        except (ValueError, OSError):
+            continue  # not a process, or one that has just ended
+    found, frontier = set(), {root}
+    while frontier:
+        frontier = {pid for pid, ppid in parents.items() if ppid in frontier} - found
+        found |= frontier
+    return found
+
+
+@pytest.mark.skipif(not os.path.isdir("/proc/self"), reason="reads /proc")
+def test_n_jobs_starts_no_more_workers_than_fits_or_cpus(tmp_path, capsys):
+    """2 folds are 4 fits, for which --n-jobs 64 started 17 processes."""
+    X, y = _classes()
+    path = _write(tmp_path / "d.csv", ["a", "b", "c", "y"], _rows(X, y))
+    argv = ["--csv", path, "--target", "y", *TINY, "--quiet"]
+    proc = subprocess.Popen(
+        _command(*argv, "--n-jobs", 64),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    most = 0
+    while proc.poll() is None:
+        most = max(most, len(_descendants(proc.pid)))
+        time.sleep(0.05)
+    out, err = proc.communicate()
+    assert proc.returncode == 0, err
+    # The workers, and the resource trackers of loky and multiprocessing.
+    assert 1 <= most <= min(4, joblib.cpu_count()) + 2
+    assert _table(out) == _in_process_table(capsys, *argv)

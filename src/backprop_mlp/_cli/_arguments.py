@@ -33,19 +33,60 @@ def parse_hidden(text):
     return sizes
 
 
-def _int_at_least(minimum):
+def _int_in(minimum, maximum=None):
+    """A parser of integers from ``minimum`` to ``maximum`` (None: no limit)."""
+    expected = f">= {minimum}" if maximum is None else f"from {minimum} to {maximum}"
+
     def parse(text):
         try:
             value = int(text)
         except ValueError:
             value = None
-        if value is None or value < minimum:
+        too_large = maximum is not None and value is not None and value > maximum
+        if value is None or value < minimum or too_large:
             raise argparse.ArgumentTypeError(
-                f"expected an integer >= {minimum}, got {text!r}"
+                f"expected an integer {expected}, got {text!r}"
             )
         return value
 
     return parse
+
+
+def parse_n_jobs(text):
+    """Parse ``--n-jobs`` as joblib reads ``n_jobs``: -1 is every CPU.
+
+    Parameters
+    ----------
+    text : str
+
+    Returns
+    -------
+    n_jobs : int
+        Positive, or negative to count back from the number of CPUs (-2: all
+        but one); never 0.
+
+    Examples
+    --------
+    >>> parse_n_jobs("-1")
+    -1
+    """
+    try:
+        value = int(text)
+    except ValueError:
+        value = 0
+    if value == 0:
+        raise argparse.ArgumentTypeError(
+            "expected a number of worker processes, or -1 for one per CPU (-2 for "
+            f"all CPUs but one, as joblib counts), got {text!r}"
+        )
+    return value
+
+
+class _Parser(argparse.ArgumentParser):
+    """argparse, with its errors on one line as the program's other errors."""
+
+    def error(self, message):
+        self.exit(2, f"{self.prog}: error: {message} (see {self.prog} --help)\n")
 
 
 def build_parser():
@@ -55,7 +96,7 @@ def build_parser():
     -------
     parser : argparse.ArgumentParser
     """
-    parser = argparse.ArgumentParser(
+    parser = _Parser(
         prog="backprop-mlp",
         description=(
             "Cross-validate backprop_mlp.BackpropMLPClassifier against "
@@ -68,9 +109,11 @@ def build_parser():
             f"{DEFAULT_MAX_ITER}) and its diabetes regression data (hidden 16)."
         ),
         epilog=(
-            "Progress goes to stderr, the table to stdout. Fits run with one BLAS "
-            "thread, so that their times compare. Exit status 2 means unusable "
-            "arguments or data."
+            "Progress and warnings go to stderr, the table to stdout. Fits run "
+            "with one BLAS thread, so that their times compare. Exit status: 0 "
+            "done; 1 the output was closed before the table (as by | head); 2 "
+            "unusable arguments or data, said in one line; 130 interrupted "
+            "(Ctrl-C), with no table."
         ),
     )
     data = parser.add_argument_group("your own data")
@@ -118,14 +161,14 @@ def build_parser():
     )
     model.add_argument(
         "--folds",
-        type=_int_at_least(2),
+        type=_int_in(2),
         default=5,
         metavar="N",
         help="number of folds, stratified for classification (default: 5)",
     )
     model.add_argument(
         "--max-iter",
-        type=_int_at_least(1),
+        type=_int_in(1),
         metavar="N",
         help=(
             f"epochs, or lbfgs iterations (default: {CIRCLES_MAX_ITER} for "
@@ -134,22 +177,51 @@ def build_parser():
     )
     model.add_argument(
         "--n-jobs",
-        type=_int_at_least(1),
+        type=parse_n_jobs,
         default=1,
         metavar="N",
         help=(
-            "fits to run in parallel, in worker processes (default: 1); the "
-            "results are those of a serial run"
+            "fits to run at once, in worker processes (default: 1); -1 for one "
+            "per CPU, -2 for all but one, as joblib; never more than the CPUs or "
+            "the fits. The results are those of a serial run"
         ),
     )
     model.add_argument(
         "--random-state",
-        type=_int_at_least(0),
+        # numpy's and scikit-learn's seeds are 32-bit.
+        type=_int_in(0, 2**32 - 1),
         default=0,
         metavar="N",
-        help="seed of the weights, the shuffling and the folds (default: 0)",
+        help=(
+            "seed of the weights, the shuffling and the folds, 0 to 2**32 - 1 "
+            "(default: 0)"
+        ),
     )
     parser.add_argument(
         "--quiet", action="store_true", help="do not report progress on stderr"
     )
     return parser
+
+
+def parse_arguments(argv):
+    """The arguments, checked on their own and against each other.
+
+    Parameters
+    ----------
+    argv : list of str or None
+        Without the program name; ``sys.argv[1:]`` when None.
+
+    Returns
+    -------
+    args : argparse.Namespace
+
+    Raises
+    ------
+    SystemExit
+        With status 0 after ``--help``, 2 after a one-line error on stderr.
+    """
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if (args.csv is None) != (args.target is None):
+        parser.error("--csv and --target go together: give both or neither")
+    return args

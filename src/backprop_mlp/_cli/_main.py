@@ -6,7 +6,7 @@ import sys
 import numpy as np
 from threadpoolctl import threadpool_limits
 
-from ._arguments import build_parser
+from ._arguments import parse_arguments
 from ._compare import cross_validate, make_models
 from ._csv_file import choose_task, looks_continuous, read_csv
 from ._datasets import (
@@ -18,6 +18,7 @@ from ._datasets import (
     check_folds,
     check_regression_folds,
 )
+from ._resources import check_memory, physical_memory, worker_count
 from ._table import format_table, printable
 
 PROG = "backprop-mlp"
@@ -59,44 +60,23 @@ def main(argv=None):
 
 
 def _run(argv):
-    parser = build_parser()
     try:
-        args = parser.parse_args(argv)
+        args = parse_arguments(argv)
     except SystemExit as exc:
         # argparse exits for --help (0) and bad arguments (2); return the code
         # so that main() can be called in-process like any function.
         return exc.code if isinstance(exc.code, int) else EXIT_USAGE
-    if (args.csv is None) != (args.target is None):
-        parser.print_usage(sys.stderr)
-        _say("error: --csv and --target go together: give both or neither")
-        return EXIT_USAGE
 
     def progress(text):
         if not args.quiet:
             print(printable(text, sys.stderr.encoding), file=sys.stderr, flush=True)
 
+    # Each data set has 2 fits a fold: ours and scikit-learn's.
+    n_workers = worker_count(args.n_jobs, 2 * args.folds)
     try:
-        if args.csv is not None:
-            X, y, left_out = read_csv(args.csv, args.target)
-            name = os.path.basename(args.csv)
-            task, why, y = choose_task(y, args.task, args.target)
-            datasets = [
-                Dataset(name, X, y, CSV_HIDDEN, DEFAULT_MAX_ITER, left_out, task, why)
-            ]
-        else:
-            datasets = builtin_datasets()
+        datasets = _load(args)
         for dataset in datasets:
-            try:
-                if dataset.task == "regression":
-                    check_regression_folds(dataset.y, args.folds)
-                else:
-                    check_folds(dataset.y, args.folds)
-            except DataError as exc:
-                hint = ""
-                if dataset.task == "classification" and looks_continuous(dataset.y):
-                    # --task classification on what looks like a quantity.
-                    hint = f"; {dataset.why}: drop --task classification to regress it"
-                raise DataError(f"{dataset.name}: {exc}{hint}") from None
+            _check(dataset, args, n_workers)
     except DataError as exc:
         _say(f"error: {exc}")
         return EXIT_USAGE
@@ -104,7 +84,12 @@ def _run(argv):
     # One BLAS thread: these matrices are too small to gain from more, and on
     # a busy machine OpenBLAS's spinning threads make fit times vary tenfold.
     with threadpool_limits(limits=1, user_api="blas"):
-        summary, results = _cross_validate_all(datasets, args, progress)
+        try:
+            summary, results = _cross_validate_all(datasets, args, n_workers, progress)
+        except MemoryError:
+            # Where the OS did not tell the machine's memory, or others use it.
+            _say("error: out of memory while training; use a smaller --hidden")
+            return EXIT_USAGE
 
     tasks = sorted({dataset.task for dataset in datasets})
     report = [
@@ -120,7 +105,48 @@ def _run(argv):
     return 0
 
 
-def _cross_validate_all(datasets, args, progress):
+def _load(args):
+    """The data sets to run: the user's file, or the built-in ones."""
+    if args.csv is None:
+        return builtin_datasets()
+    X, y, left_out = read_csv(args.csv, args.target)
+    task, why, y = choose_task(y, args.task, args.target)
+    name = os.path.basename(args.csv)
+    return [Dataset(name, X, y, CSV_HIDDEN, DEFAULT_MAX_ITER, left_out, task, why)]
+
+
+def _check(dataset, args, n_workers):
+    """Raise a DataError, naming the data set, if it cannot be run as asked."""
+    try:
+        if dataset.task == "regression":
+            check_regression_folds(dataset.y, args.folds)
+        else:
+            check_folds(dataset.y, args.folds)
+    except DataError as exc:
+        hint = ""
+        if dataset.task == "classification" and looks_continuous(dataset.y):
+            # --task classification on what looks like a quantity.
+            hint = f"; {dataset.why}: drop --task classification to regress it"
+        raise DataError(f"{dataset.name}: {exc}{hint}") from None
+    n_samples, n_features = dataset.X.shape
+    n_classes = len(np.unique(dataset.y)) if dataset.task != "regression" else 1
+    # A binary classifier has a single (logistic) output unit.
+    n_outputs = n_classes if n_classes > 2 else 1
+    hidden = args.hidden or dataset.hidden
+    n_train = n_samples - n_samples // args.folds
+    try:
+        check_memory(
+            [n_features, *hidden, n_outputs],
+            n_train,
+            args.solver,
+            n_workers,
+            physical_memory(),
+        )
+    except DataError as exc:
+        raise DataError(f"{dataset.name}: {exc}") from None
+
+
+def _cross_validate_all(datasets, args, n_workers, progress):
     """Cross-validate both models on every data set.
 
     Returns one line describing each data set, and the results of all fits.
@@ -143,11 +169,16 @@ def _cross_validate_all(datasets, args, progress):
         summary += [f"{dataset.name}: {note}" for note in dataset.notes]
         for line in summary[-1 - len(dataset.notes) :]:
             progress(line)
+        if args.n_jobs != 1:
+            progress(
+                f"{dataset.name}: --n-jobs {args.n_jobs}: {n_workers} worker "
+                f"process(es) for {2 * args.folds} fits"
+            )
         models = make_models(
             hidden, args.solver, max_iter, args.random_state, dataset.task
         )
         results += cross_validate(
-            dataset, models, args.folds, args.random_state, progress, args.n_jobs
+            dataset, models, args.folds, args.random_state, progress, n_workers
         )
     return summary, results
 
