@@ -104,18 +104,19 @@ def species_csv(tmp_path):
 
 def test_read_csv_round_trips(species_csv):
     path, X, y = species_csv
-    X_read, y_read, left_out = read_csv(str(path), "species")
-    np.testing.assert_array_equal(X_read, X)
-    np.testing.assert_array_equal(y_read, y)
-    assert left_out == []
+    data = read_csv(str(path), "species")
+    np.testing.assert_array_equal(data.X, X)
+    np.testing.assert_array_equal(data.y, y)
+    assert data.features == ["f0", "f1", "f2", "f3"]
+    assert data.notes == data.warnings == []
 
 
 def test_read_csv_ignores_a_byte_order_mark(tmp_path):
     path = tmp_path / "bom.csv"
     path.write_text("label,x\na,1.5\nb,-2\n", encoding="utf-8-sig")
-    X, y, _ = read_csv(str(path), "label")
-    np.testing.assert_array_equal(X, [[1.5], [-2.0]])
-    assert list(y) == ["a", "b"]
+    data = read_csv(str(path), "label")
+    np.testing.assert_array_equal(data.X, [[1.5], [-2.0]])
+    assert list(data.y) == ["a", "b"]
 
 
 @pytest.mark.parametrize("solver", ["lbfgs", "adam"])
@@ -158,11 +159,11 @@ def test_a_saved_pandas_index_is_left_out_and_reported(tmp_path, capsys):
     wine.to_csv(without, index=False)
     assert pd.read_csv(with_index).shape[1] == 15  # the index came back
 
-    X, y, left_out = read_csv(str(with_index), "target")
-    assert X.shape == (178, 13)
-    assert list(y) == [str(label) for label in wine["target"]]
-    np.testing.assert_array_equal(X, wine.drop(columns="target").to_numpy())
-    assert left_out == [
+    data = read_csv(str(with_index), "target")
+    assert data.X.shape == (178, 13)
+    assert list(data.y) == [str(label) for label in wine["target"]]
+    np.testing.assert_array_equal(data.X, wine.drop(columns="target").to_numpy())
+    assert data.notes == [
         "left out column 1, which has no name and holds 0..177: a saved row index"
     ]
 
@@ -181,10 +182,10 @@ def test_a_saved_pandas_index_is_left_out_and_reported(tmp_path, capsys):
 def test_an_unnamed_column_other_than_an_index_is_left_out_too(tmp_path):
     path = tmp_path / "data.csv"
     path.write_text("a,,y\n1,7,p\n2,x,q\n")
-    X, y, left_out = read_csv(str(path), "y")
-    np.testing.assert_array_equal(X, [[1.0], [2.0]])
-    assert list(y) == ["p", "q"]
-    assert left_out == ["left out column 2, which has no name"]
+    data = read_csv(str(path), "y")
+    np.testing.assert_array_equal(data.X, [[1.0], [2.0]])
+    assert list(data.y) == ["p", "q"]
+    assert data.notes == ["left out column 2, which has no name"]
 
 
 @pytest.mark.parametrize(
@@ -347,6 +348,10 @@ def test_parallel_folds_give_the_serial_table(species_csv, capsys):
             "class 'p' has 2 row(s), fewer than the 3 folds",
         ),
         ("y\np\nq\n", ["--target", "y"], "no feature columns"),
+        ("a,y\n1,p\n2,q\n", ["--target", "y", "--drop", "b"], "'b' is not a column"),
+        ("a,y\n1,p\n2,q\n", ["--target", "y", "--drop", "y"], "names the target"),
+        ("a,y\n1,p\n2,q\n", ["--target", "y", "--drop", "a"], "no feature columns"),
+        ("a;y\n1,5;p\n", ["--target", "y"], "(write decimal points, not decimal"),
         (",y\n0,p\n1,q\n", ["--target", "y"], "no feature columns"),
         (
             # A quantity classified on request: one row per "class".
@@ -381,6 +386,7 @@ def test_unusable_csv_fails_with_one_line(tmp_path, capsys, content, argv, messa
         ["--solver", "newton"],
         ["--csv", "data.csv"],
         ["--target", "y"],
+        ["--drop", "id"],
     ],
 )
 def test_bad_arguments_exit_2_with_one_line(capsys, argv):

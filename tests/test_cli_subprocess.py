@@ -8,6 +8,8 @@ repair, scikit-learn's or joblib's own rules, and the file as written.
 
 import csv
 import os
+import re
+import shlex
 import subprocess
 import sys
 import time
@@ -15,12 +17,13 @@ import time
 import joblib
 import numpy as np
 import pytest
-from sklearn.datasets import make_classification
+from sklearn.datasets import load_wine, make_classification, make_regression
 from sklearn.neural_network import MLPClassifier
 from test_cli import _table_rows
 
 from backprop_mlp import BackpropMLPClassifier
 from backprop_mlp._cli import main
+from backprop_mlp._cli._csv_file import read_csv, row_numbers
 from backprop_mlp._cli._datasets import DataError
 from backprop_mlp._cli._resources import (
     check_memory,
@@ -74,6 +77,11 @@ def _classes(n_samples=60, seed=0):
     return X.tolist(), np.array(["no", "yes"])[y].tolist()
 
 
+def _quantity(n_samples=60):
+    X, y = make_regression(n_samples=n_samples, n_features=2, random_state=0)
+    return X.tolist(), y.tolist()
+
+
 def _in_process_table(capsys, *argv):
     assert main([*map(str, argv), "--quiet"]) == 0
     out, _ = capsys.readouterr()
@@ -117,6 +125,167 @@ def test_stdout_closed_early_is_no_error(tmp_path):
     stderr = proc.stderr.read()
     assert proc.wait(timeout=300) == 1
     assert stderr == ""
+
+
+# ------------------------------------------------------------------ the data
+
+
+def _divide_as_advised(path, header, rows, column, message):
+    """Rewrite the file with ``column`` divided by the power of ten the
+    message advises."""
+    power = int(re.search(r"divide it by 1e(\d+) ", message)[1])
+    j = header.index(column)
+    _write(
+        path, header, [[*row[:j], row[j] / 10.0**power, *row[j + 1 :]] for row in rows]
+    )
+
+
+def test_features_too_large_to_standardise_are_named(tmp_path, capsys):
+    """Near 1e305 the scaler's squares overflow ("Input X contains NaN"):
+    the message names the column and a power of ten to divide it by, and
+    that advice is enough."""
+    X, y = _classes()
+    rows = [[x[0] * 1e305, *x[1:], label] for x, label in zip(X, y, strict=True)]
+    header = ["a", "b", "c", "y"]
+    path = _write(tmp_path / "d.csv", header, rows)
+    line = _error_line(_run("--csv", path, "--target", "y", *TINY))
+    peak = max(abs(row[0]) for row in rows)
+    assert f"d.csv: feature column 'a' holds values up to {peak:.3g}, too large" in line
+    _divide_as_advised(path, header, rows, "a", line)
+    assert main(["--csv", str(path), "--target", "y", *TINY, "--quiet"]) == 0
+    capsys.readouterr()
+
+
+def test_a_target_too_large_to_standardise_is_named(tmp_path, capsys):
+    X, y = _quantity()
+    rows = [[*x, value * 1e300] for x, value in zip(X, y, strict=True)]
+    header = ["a", "b", "price"]
+    path = _write(tmp_path / "d.csv", header, rows)
+    assert main(["--csv", str(path), "--target", "price", *TINY]) == 2
+    _, err = capsys.readouterr()
+    assert err.startswith("backprop-mlp: error: d.csv: the target holds values up to")
+    assert err.count("\n") == 1
+    _divide_as_advised(path, header, rows, "price", err)
+    assert main(["--csv", str(path), "--target", "price", *TINY, "--quiet"]) == 0
+    capsys.readouterr()
+
+
+def test_a_missing_target_value_is_named(tmp_path):
+    """Not a class of one row: the line, the column and what it holds."""
+    X, y = _quantity()
+    rows = [[*x, value] for x, value in zip(X, y, strict=True)]
+    rows[6][-1] = "NA"
+    path = _write(tmp_path / "d.csv", ["a", "b", "price"], rows)
+    line = _error_line(_run("--csv", path, "--target", "price", *TINY))
+    assert "d.csv, line 8: the target 'price' is missing ('NA')" in line
+
+
+@pytest.mark.parametrize("marker", ["", "nan", "NaN", "N/A", "null", "?"])
+def test_the_missing_values_of_pandas_are_missing_targets(tmp_path, marker):
+    """pandas reads each of these as missing (the UCI repository's "?" too)."""
+    path = tmp_path / "d.csv"
+    path.write_text(f"a,y\n1,2.5\n2,{marker}\n3,0.5\n")
+    with pytest.raises(DataError, match=r"line 3: the target 'y' is missing \("):
+        read_csv(str(path), "y")
+
+
+@pytest.mark.parametrize("delimiter", [";", "\t", "|"])
+def test_other_delimiters_read_as_commas_do(tmp_path, delimiter):
+    X, y = _classes()
+    rows = _rows(X, y)
+    commas = read_csv(str(_write(tmp_path / "c.csv", ["a", "b", "c", "y"], rows)), "y")
+    other = read_csv(
+        str(_write(tmp_path / "o.csv", ["a", "b", "c", "y"], rows, delimiter)), "y"
+    )
+    np.testing.assert_array_equal(other.X, commas.X)
+    np.testing.assert_array_equal(other.y, commas.y)
+    assert other.features == commas.features == ["a", "b", "c"]
+    assert other.notes == [f"read as {_NAMES[delimiter]}-separated"]
+
+
+_NAMES = {";": "semicolon", "\t": "tab", "|": "'|'"}
+
+
+def test_a_semicolon_file_runs_as_its_comma_twin(tmp_path, capsys):
+    X, y = _classes()
+    rows = _rows(X, y)
+    header = ["alcohol", "malic_acid", "hue", "cultivar"]
+    commas = _write(tmp_path / "c.csv", header, rows)
+    semicolons = _write(tmp_path / "s.csv", header, rows, ";")
+    result = _run("--csv", semicolons, "--target", "cultivar", *TINY, "--quiet")
+    assert result.returncode == 0, result.stderr
+    assert "s.csv: read as semicolon-separated" in result.stdout
+    expected = _in_process_table(capsys, "--csv", commas, "--target", "cultivar", *TINY)
+    assert {
+        (d.replace("s.csv", "c.csv"), m): row
+        for (d, m), row in _table(result.stdout).items()
+    } == expected
+
+
+def test_a_header_read_as_one_column_says_so(tmp_path):
+    """Ragged rows defeat the sniffer: the error names the likely delimiter."""
+    path = tmp_path / "d.csv"
+    path.write_text("alcohol;malic_acid;cultivar\n14.2;1.7;0\n13.2;1.8\n")
+    with pytest.raises(
+        DataError,
+        match="the header read as one column: are the columns separated by semicolons",
+    ):
+        read_csv(str(path), "cultivar")
+
+
+def _wine_numbered(path, name, first):
+    """Wine, sorted by class, with the rows numbered from ``first`` in column
+    ``name``; its header and rows."""
+    wine = load_wine()
+    header = [name, *wine.feature_names, "target"]
+    rows = [
+        [first + i, *x, t]
+        for i, (x, t) in enumerate(zip(wine.data.tolist(), wine.target, strict=True))
+    ]
+    return _write(path, header, rows), header, rows
+
+
+def _row_number_warning(name, span):
+    drop = shlex.join(["--drop", name])
+    return (
+        f"column {name!r} holds {span} in order, the row numbers, and is used as a "
+        "feature (on a file sorted by the target it gives the target away); add "
+        f"{drop} to leave it out"
+    )
+
+
+def test_a_column_of_row_numbers_is_warned_about(tmp_path, capsys):
+    """On wine, sorted by class, the row number gives the class away; --drop
+    leaves it out, as if the file had not had it."""
+    path, header, rows = _wine_numbered(tmp_path / "wine.csv", "id", 1)
+    result = _run("--csv", path, "--target", "target", *TINY, "--quiet")
+    assert result.returncode == 0, result.stderr
+    warning = _row_number_warning("id", "1..178")
+    assert result.stderr == f"backprop-mlp: warning: wine.csv: {warning}\n"
+    assert "wine.csv: 178 samples, 14 features" in result.stdout
+
+    plain = _write(tmp_path / "plain.csv", header[1:], [row[1:] for row in rows])
+    argv = ["--target", "target", *TINY]
+    dropped = _in_process_table(capsys, "--csv", path, "--drop", "id", *argv)
+    expected = _in_process_table(capsys, "--csv", plain, *argv)
+    assert {(d.replace("wine", "plain"), m): r for (d, m), r in dropped.items()} == (
+        expected
+    )
+
+
+def test_row_numbers_from_0_in_pandas_unnamed_column_are_warned_about(tmp_path):
+    """A saved index, read back by pandas and saved again, is "Unnamed: 0"."""
+    path, _, _ = _wine_numbered(tmp_path / "wine.csv", "Unnamed: 0", 0)
+    data = read_csv(str(path), "target")
+    assert data.warnings == [_row_number_warning("Unnamed: 0", "0..177")]
+    assert data.features[0] == "Unnamed: 0"  # a feature unless dropped
+
+
+@pytest.mark.parametrize(
+    "values", [[0, 1, 3], [1, 0, 2], [2, 3, 4], [0, 1], [0.5, 1.5, 2.5]]
+)
+def test_other_columns_are_not_row_numbers(values):
+    assert row_numbers(np.array(values, dtype=float)) is None
 
 
 # ------------------------------------------------------------- the arguments

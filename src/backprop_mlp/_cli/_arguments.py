@@ -121,8 +121,9 @@ def build_parser():
         "--csv",
         metavar="FILE",
         help=(
-            "comma-separated file with a header row; every column but the target "
-            "must be numeric"
+            "a file of columns separated by commas, semicolons, tabs or | (found "
+            "from its first lines) with a header row; every column but the "
+            "target must be numeric"
         ),
     )
     data.add_argument(
@@ -141,6 +142,16 @@ def build_parser():
             "what to do with --target (default: auto, regression when the column "
             "looks continuous: numbers, not all whole, or more than 20 distinct "
             "ones with fewer than 5 rows each on average)"
+        ),
+    )
+    data.add_argument(
+        "--drop",
+        action="append",
+        default=[],
+        metavar="COLUMN",
+        help=(
+            "a column of --csv not to use as a feature, such as a row number or "
+            "an id; repeat it to drop more"
         ),
     )
     model = parser.add_argument_group("model and cross-validation")
@@ -224,4 +235,6 @@ def parse_arguments(argv):
     args = parser.parse_args(argv)
     if (args.csv is None) != (args.target is None):
         parser.error("--csv and --target go together: give both or neither")
+    if args.drop and args.csv is None:
+        parser.error("--drop names columns of --csv: give --csv too")
     return args

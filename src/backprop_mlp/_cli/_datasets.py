@@ -1,5 +1,6 @@
 """The data sets, and what must hold of one before it is cross-validated."""
 
+import math
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -27,6 +28,8 @@ class Dataset:
     notes: list = field(default_factory=list)  # what reading left out
     task: str = "classification"
     why: str = "class labels"
+    features: list = None  # the names of the columns of X, if it has any
+    warnings: list = field(default_factory=list)  # on features that may not be
 
 
 def builtin_datasets():
@@ -55,20 +58,30 @@ def builtin_datasets():
     ]
 
 
-def check_folds(y, n_folds):
-    """Check that stratified ``n_folds``-fold cross-validation can run on ``y``.
+def check_folds(y, n_folds, task="classification"):
+    """Check that ``n_folds``-fold cross-validation can score a model on ``y``.
 
     Parameters
     ----------
     y : ndarray of shape (n_samples,)
     n_folds : int
+    task : {'classification', 'regression'}, default='classification'
 
     Raises
     ------
     DataError
-        If there is a single class, or a class with fewer members than folds
-        (it could not appear in every test fold).
+        For classification (stratified folds, scored by accuracy): if there
+        is a single class, or a class with fewer members than folds (it could
+        not appear in every test fold). For regression (scored by R²): if a
+        test fold would hold fewer than 2 rows, or the target is constant.
     """
+    if task == "regression":
+        _check_regression_folds(y, n_folds)
+    else:
+        _check_classification_folds(y, n_folds)
+
+
+def _check_classification_folds(y, n_folds):
     labels, counts = np.unique(y, return_counts=True)
     # str() first: the repr of a numpy scalar is "np.str_('a')", not "'a'".
     if len(labels) < 2:
@@ -86,20 +99,7 @@ def check_folds(y, n_folds):
         )
 
 
-def check_regression_folds(y, n_folds):
-    """Check that ``n_folds``-fold cross-validation can score R² on ``y``.
-
-    Parameters
-    ----------
-    y : ndarray of shape (n_samples,)
-    n_folds : int
-
-    Raises
-    ------
-    DataError
-        If a test fold would hold fewer than 2 rows (R² is undefined), or the
-        target is constant.
-    """
+def _check_regression_folds(y, n_folds):
     if len(y) < 2 * n_folds:
         raise DataError(
             f"{len(y)} rows are too few for {n_folds} folds scored by R², which "
@@ -108,3 +108,49 @@ def check_regression_folds(y, n_folds):
         )
     if np.ptp(y) == 0:
         raise DataError(f"the target is constant ({y[0]:g}): nothing to regress")
+
+
+def check_scales(dataset):
+    """Check that a ``StandardScaler`` can standardise the data in float64.
+
+    It computes each column's mean and variance: values so large that their
+    sum or squares overflow would make it return NaN (and the model refuse
+    its input) or zeros. Both models see the features standardised, and the
+    regressors the target too, so this checks the columns they are fitted
+    on. The sums over all rows bound those over a fold's rows.
+
+    Parameters
+    ----------
+    dataset : Dataset
+
+    Raises
+    ------
+    DataError
+        Naming the first column too large, and the power of ten to divide it
+        by.
+    """
+    n_samples, n_features = dataset.X.shape
+    names = dataset.features or range(1, n_features + 1)
+    columns = [
+        (f"feature column {name!r}", x)
+        for name, x in zip(names, dataset.X.T, strict=True)
+    ]
+    if dataset.task == "regression":
+        columns.append(("the target", np.asarray(dataset.y, dtype=np.float64)))
+    # A quarter of the largest float: room for rounding and a fold's mean.
+    limit = np.finfo(np.float64).max / 4
+    for what, values in columns:
+        with np.errstate(over="ignore", invalid="ignore"):
+            total = np.sum(np.abs(values))
+            spread = np.sum((values - np.mean(values)) ** 2)
+        if total < limit and spread < limit:
+            continue
+        # Values below 10**safe keep both sums under the limit: n (2 x)^2.
+        safe = math.floor(math.log10(math.sqrt(limit / (4 * n_samples))))
+        peak = np.max(np.abs(values))
+        power = math.ceil(math.log10(peak)) - safe
+        raise DataError(
+            f"{what} holds values up to {peak:.3g}, too large to standardise in "
+            f"float64 (their squares overflow); divide it by 1e{power} (a change "
+            f"of units) so that they stay below 1e{safe}"
+        )

@@ -16,7 +16,7 @@ from ._datasets import (
     Dataset,
     builtin_datasets,
     check_folds,
-    check_regression_folds,
+    check_scales,
 )
 from ._resources import check_memory, physical_memory, worker_count
 from ._table import format_table, printable
@@ -80,6 +80,9 @@ def _run(argv):
     except DataError as exc:
         _say(f"error: {exc}")
         return EXIT_USAGE
+    for dataset in datasets:
+        for warning in dataset.warnings:
+            _say(f"warning: {dataset.name}: {warning}")
 
     # One BLAS thread: these matrices are too small to gain from more, and on
     # a busy machine OpenBLAS's spinning threads make fit times vary tenfold.
@@ -109,19 +112,29 @@ def _load(args):
     """The data sets to run: the user's file, or the built-in ones."""
     if args.csv is None:
         return builtin_datasets()
-    X, y, left_out = read_csv(args.csv, args.target)
-    task, why, y = choose_task(y, args.task, args.target)
-    name = os.path.basename(args.csv)
-    return [Dataset(name, X, y, CSV_HIDDEN, DEFAULT_MAX_ITER, left_out, task, why)]
+    data = read_csv(args.csv, args.target, args.drop)
+    task, why, y = choose_task(data.y, args.task, args.target)
+    return [
+        Dataset(
+            os.path.basename(args.csv),
+            data.X,
+            y,
+            CSV_HIDDEN,
+            DEFAULT_MAX_ITER,
+            data.notes,
+            task,
+            why,
+            data.features,
+            data.warnings,
+        )
+    ]
 
 
 def _check(dataset, args, n_workers):
     """Raise a DataError, naming the data set, if it cannot be run as asked."""
     try:
-        if dataset.task == "regression":
-            check_regression_folds(dataset.y, args.folds)
-        else:
-            check_folds(dataset.y, args.folds)
+        check_folds(dataset.y, args.folds, dataset.task)
+        check_scales(dataset)
     except DataError as exc:
         hint = ""
         if dataset.task == "classification" and looks_continuous(dataset.y):
