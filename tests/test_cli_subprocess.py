@@ -10,6 +10,7 @@ import csv
 import os
 import re
 import shlex
+import signal
 import subprocess
 import sys
 import time
@@ -33,6 +34,7 @@ from backprop_mlp._cli._resources import (
 )
 
 TINY = ["--hidden", "3", "--folds", "2", "--max-iter", "5"]
+INTERRUPTED = "backprop-mlp: interrupted (Ctrl-C); no table\n"
 
 
 def _command(*args):
@@ -361,7 +363,10 @@ def _descendants(root):
 
 @pytest.mark.skipif(not os.path.isdir("/proc/self"), reason="reads /proc")
 def test_n_jobs_starts_no_more_workers_than_fits_or_cpus(tmp_path, capsys):
-    """2 folds are 4 fits, for which --n-jobs 64 started 17 processes."""
+    """2 folds are 4 fits, for which --n-jobs 64 started 17 processes.
+
+    (--n-jobs -1 runs through a subprocess in the Ctrl-C test below.)
+    """
     X, y = _classes()
     path = _write(tmp_path / "d.csv", ["a", "b", "c", "y"], _rows(X, y))
     argv = ["--csv", path, "--target", "y", *TINY, "--quiet"]
@@ -380,3 +385,67 @@ def test_n_jobs_starts_no_more_workers_than_fits_or_cpus(tmp_path, capsys):
     # The workers, and the resource trackers of loky and multiprocessing.
     assert 1 <= most <= min(4, joblib.cpu_count()) + 2
     assert _table(out) == _in_process_table(capsys, *argv)
+
+
+# ------------------------------------------------------------------- Ctrl-C
+
+
+@pytest.fixture(scope="module")
+def noise_csv(tmp_path_factory):
+    """Random labels: a fit that lasts seconds, learning them by heart."""
+    rng = np.random.default_rng(0)
+    X, y = rng.normal(size=(4000, 40)), rng.integers(0, 2, 4000)
+    header = [*(f"f{j}" for j in range(40)), "y"]
+    return _write(
+        tmp_path_factory.mktemp("noise") / "noise.csv",
+        header,
+        [[*x, t] for x, t in zip(X.tolist(), y.tolist(), strict=True)],
+    )
+
+
+@pytest.mark.parametrize(
+    ("n_jobs", "to"),
+    # -1: one worker per CPU, as joblib reads it (once refused).
+    [("1", "process"), ("-1", "group")],
+    ids=["serial", "parallel-terminal"],
+)
+def test_ctrl_c_during_training_exits_130_without_a_table(noise_csv, n_jobs, to):
+    """The estimators catch Ctrl-C and keep what they learned: the command
+    must not score that. A terminal sends it to the whole process group."""
+    proc = subprocess.Popen(
+        _command(
+            "--csv",
+            noise_csv,
+            "--target",
+            "y",
+            "--hidden",
+            "100",
+            "--max-iter",
+            10**5,
+            "--folds",
+            2,
+            "--n-jobs",
+            n_jobs,
+        ),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        start_new_session=True,  # a process group of its own, as in a terminal
+    )
+    try:
+        # The last line before the fits start, then time for them to start.
+        last = "worker process(es)" if n_jobs != "1" else "samples"
+        for line in proc.stderr:
+            if last in line:
+                break
+        time.sleep(1.0)
+        if to == "group":
+            os.killpg(proc.pid, signal.SIGINT)
+        else:
+            proc.send_signal(signal.SIGINT)
+        out, err = proc.communicate(timeout=120)
+    finally:
+        proc.kill()
+    assert proc.returncode == 130, err
+    assert out == ""
+    assert err == INTERRUPTED

@@ -1,8 +1,12 @@
 """The two models and their cross-validation, fit by fit."""
 
+import signal
+import threading
 import time
 import warnings
+from contextlib import contextmanager
 from dataclasses import dataclass, field
+from multiprocessing import resource_tracker
 
 from joblib import Parallel, delayed
 from sklearn.base import clone
@@ -18,6 +22,17 @@ from .._regressor import BackpropMLPRegressor
 
 # The scikit-learn models, whose fit time is the ratio's denominator.
 SKLEARN_MODELS = ("MLPClassifier", "MLPRegressor")
+# Both estimators catch Ctrl-C in their epoch loop, warn with a message that
+# starts so, and return what they learned as if training had ended.
+_INTERRUPTED = "Training interrupted by user"
+
+
+class FitInterrupted(Exception):
+    """A fit was cut short by Ctrl-C; it must not be scored as a trained model.
+
+    An exception, not a KeyboardInterrupt, so that it travels from a worker
+    process to the parent as any error does.
+    """
 
 
 @dataclass
@@ -106,24 +121,76 @@ def cross_validate(dataset, models, n_folds, random_state, progress=None, n_jobs
     ]
     # A generator in submission order: a serial run reports each fit as it
     # ends, a parallel one as soon as the fits before it have ended too.
-    outcomes = Parallel(n_jobs=n_jobs, return_as="generator")(
-        delayed(_fit_and_score)(models[name], dataset.X, dataset.y, train, test)
-        for _, name, train, test in fits
-    )
-    for (fold, name, _, _), (score, elapsed, converged) in zip(
-        fits, outcomes, strict=True
-    ):
-        result = results[name]
-        result.scores.append(score)
-        result.fit_times.append(elapsed)
-        result.n_not_converged += not converged
-        if progress is not None:
-            progress(
-                f"{dataset.name}: fold {fold}/{n_folds} {name:<21} "
-                f"{metric} {score:.4f}  fit {elapsed:.2f} s"
-                + ("" if converged else "  (not converged)")
-            )
+    # Creating it starts the workers, if any.
+    with _ctrl_c_held(n_jobs > 1) as pressed:
+        outcomes = Parallel(n_jobs=n_jobs, return_as="generator")(
+            delayed(_fit_and_score)(models[name], dataset.X, dataset.y, train, test)
+            for _, name, train, test in fits
+        )
+    with _closed_quietly(outcomes):
+        if pressed:
+            raise KeyboardInterrupt
+        for (fold, name, _, _), (score, elapsed, converged) in zip(
+            fits, outcomes, strict=True
+        ):
+            result = results[name]
+            result.scores.append(score)
+            result.fit_times.append(elapsed)
+            result.n_not_converged += not converged
+            if progress is not None:
+                progress(
+                    f"{dataset.name}: fold {fold}/{n_folds} {name:<21} "
+                    f"{metric} {score:.4f}  fit {elapsed:.2f} s"
+                    + ("" if converged else "  (not converged)")
+                )
     return list(results.values())
+
+
+@contextmanager
+def _ctrl_c_held(starting_workers):
+    """Keep Ctrl-C from the worker processes this thread starts.
+
+    The terminal sends Ctrl-C to every process of the group, and a worker
+    still starting up prints a KeyboardInterrupt traceback of its own. A
+    process inherits the signal mask of the thread that starts it, so the
+    workers started while SIGINT is blocked here never see it: the parent
+    alone is interrupted, and joblib then ends its workers. A Ctrl-C pressed
+    meanwhile is only noted (another thread, not blocking it, may take it)
+    in the list this yields, to be raised once the workers have started.
+    """
+    pressed = []
+    if not (
+        starting_workers
+        and hasattr(signal, "pthread_sigmask")
+        and threading.current_thread() is threading.main_thread()
+    ):
+        yield pressed
+        return
+    # The stdlib's resource tracker unblocks SIGINT after it starts: started
+    # now, it does so before the block, not in the middle of it.
+    resource_tracker.ensure_running()
+    handler = signal.signal(signal.SIGINT, lambda *_: pressed.append(True))
+    mask = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
+    try:
+        yield pressed
+    finally:
+        signal.pthread_sigmask(signal.SIG_SETMASK, mask)
+        signal.signal(signal.SIGINT, handler)
+
+
+@contextmanager
+def _closed_quietly(outcomes):
+    """Close joblib's generator of results on the way out, however it ends.
+
+    Closed early (after Ctrl-C), it cancels the fits still running and warns
+    that it did, which is what was asked for.
+    """
+    try:
+        yield
+    finally:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", UserWarning)
+            outcomes.close()
 
 
 def _fit_and_score(model, X, y, train, test):
@@ -141,10 +208,21 @@ def _fit_counting_convergence(model, X, y):
 
     Convergence warnings become one note under the table instead of a wall of
     text; any other warning is passed on.
+
+    Raises
+    ------
+    FitInterrupted
+        If Ctrl-C stopped training: the estimators keep the interrupted fit.
     """
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always", ConvergenceWarning)
-        model.fit(X, y)
+        warnings.filterwarnings("error", _INTERRUPTED, UserWarning)
+        try:
+            model.fit(X, y)
+        except UserWarning as exc:
+            if not str(exc).startswith(_INTERRUPTED):
+                raise
+            raise FitInterrupted(str(exc)) from None
     converged = True
     for w in caught:
         if issubclass(w.category, ConvergenceWarning):

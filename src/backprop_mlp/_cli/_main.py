@@ -7,7 +7,7 @@ import numpy as np
 from threadpoolctl import threadpool_limits
 
 from ._arguments import parse_arguments
-from ._compare import cross_validate, make_models
+from ._compare import FitInterrupted, cross_validate, make_models
 from ._csv_file import choose_task, looks_continuous, read_csv
 from ._datasets import (
     CSV_HIDDEN,
@@ -53,7 +53,8 @@ def main(argv=None):
     except BrokenPipeError:
         _silence_closed_streams()
         return EXIT_CLOSED
-    except KeyboardInterrupt:
+    except (KeyboardInterrupt, FitInterrupted):
+        # A fit the estimator cut short (FitInterrupted) is no result either.
         _say("interrupted (Ctrl-C); no table")
         return EXIT_INTERRUPTED
     return status
