@@ -14,21 +14,24 @@ circles (``make_circles``, the ``[2, 4, 3, 1]`` network), scikit-learn's
 ``load_digits`` and, for regression, ``load_diabetes``. With ``--csv FILE
 --target COLUMN`` it runs on the user's data instead, as classification or
 regression as the target column suggests or ``--task`` says. Mistakes in
-that file end the program with a one-line message and exit status 2, never a
-traceback.
+that file or the arguments end the program with a one-line message and exit
+status 2, never a traceback; Ctrl-C ends it with status 130 and no table.
 
 One module per job:
 
 ``_arguments``
-    the options, and the checks of each on its own;
+    the options, and the checks they need before any data is read;
 ``_csv_file``
-    reading a user's file: its columns, its target, the task it suggests;
+    reading a user's file: its delimiter, its columns, its target, the task
+    it suggests;
 ``_datasets``
     the data sets, and what must hold of one before it is cross-validated;
+``_resources``
+    what this machine can run: worker processes, memory for a network;
 ``_compare``
     the two models and their cross-validation, fit by fit;
 ``_table``
-    the table of results;
+    the table of results, and text any console can print;
 ``_main``
     the program: the order of those steps and the exit status.
 """
