@@ -337,7 +337,12 @@ def test_parallel_folds_give_the_serial_table(species_csv, capsys):
         ("\n\n", ["--target", "y"], "the file is empty"),
         ("a,b,y\n", ["--target", "y"], "no data rows"),
         ("a,b,y\n1,2,p\n", ["--target", "label"], "'label' is not a column"),
-        ("a,b,y\n1,2,p\n3,x,q\n", ["--target", "y"], "line 3: feature column 'b'"),
+        (
+            "a,b c,y\n1,2,p\n3,x,q\n",
+            ["--target", "y"],
+            "line 3: feature column 'b c' has 'x'; every column but the target must "
+            "hold finite numbers, or --drop 'b c' leaves it out",
+        ),
         ("a,b,y\n1,,p\n", ["--target", "y"], "'b' has an empty value"),
         ("a,b,y\n1,nan,p\n", ["--target", "y"], "'b' has 'nan'"),
         ("a,b,y\n1,2,p\n3,4\n", ["--target", "y"], "line 3: 2 fields"),

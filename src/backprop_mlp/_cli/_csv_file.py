@@ -253,6 +253,9 @@ def _parse_number(text, path, line, column):
         hint = ""
         if re.fullmatch(r"[+-]?\d+,\d+", text.strip()):
             hint = " (write decimal points, not decimal commas)"
+        elif value is None and text.strip():
+            # Text, not a gap: an id or a category, which --drop leaves out.
+            hint = f", or --drop {shlex.quote(column)} leaves it out"
         raise DataError(
             f"{path}, line {line}: feature column {column!r} has {shown}; every "
             f"column but the target must hold finite numbers{hint}"
