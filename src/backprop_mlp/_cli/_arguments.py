@@ -111,7 +111,7 @@ def build_parser():
         epilog=(
             "Progress and warnings go to stderr, the table to stdout. Fits run "
             "with one BLAS thread, so that their times compare. Exit status: 0 "
-            "done; 1 the output was closed before the table (as by | head); 2 "
+            "done; 1 the output was closed before the table (as by | head -0); 2 "
             "unusable arguments or data, said in one line; 130 interrupted "
             "(Ctrl-C), with no table."
         ),

@@ -42,7 +42,7 @@ def main(argv=None):
     -------
     status : int
         0 on success; 1 if stdout or stderr was closed before all was
-        written (``backprop-mlp | head``), silently; 2 for unusable
+        written (``backprop-mlp | head -0``), silently; 2 for unusable
         arguments or data, 130 after Ctrl-C, each after a one-line message
         on stderr.
     """
