@@ -2,7 +2,7 @@
 
 import argparse
 
-from ._datasets import CIRCLES_MAX_ITER, DEFAULT_MAX_ITER
+from ._datasets import CIRCLES_MAX_ITER, DEFAULT_MAX_ITER, DIABETES_MAX_ITER
 
 
 def parse_hidden(text):
@@ -106,7 +106,8 @@ def build_parser():
             "against MLPRegressor by R2 on shuffled K-fold splits. Without --csv "
             "it runs on the tutorial's two circles (hidden 4,3; max-iter "
             f"{CIRCLES_MAX_ITER}), scikit-learn's digits (hidden 64; max-iter "
-            f"{DEFAULT_MAX_ITER}) and its diabetes regression data (hidden 16)."
+            f"{DEFAULT_MAX_ITER}) and its diabetes regression data (hidden 16; "
+            f"max-iter {DIABETES_MAX_ITER})."
         ),
         epilog=(
             "Progress and warnings go to stderr, the table to stdout. Fits run "
