@@ -6,13 +6,18 @@ continue training to exactly the same weights.
 """
 
 import copy
+import io
+import os
 import pickle
+import re
 import subprocess
 import sys
 import warnings
+from pathlib import Path
 
 import numpy as np
 import pytest
+from sklearn.base import clone
 from sklearn.datasets import make_classification
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
@@ -338,3 +343,80 @@ def test_core_imports_no_optional_dependency():
         [sys.executable, "-c", code], capture_output=True, text=True, check=True
     )
     assert result.stdout.strip() == "[]"
+
+
+# ------------------------------------------------------ progress bar files
+# The rule of ProgressBar's docstring: copies share the stream; a saved bar
+# keeps a path, and stdout or stderr as the loading process's own; any other
+# stream stays behind, and the loaded bar writes to standard error.
+
+BAR_FILES = {
+    "open-file": lambda folder: open(folder / "open.log", "w"),
+    "stringio": lambda folder: io.StringIO(),
+    "stdout": lambda folder: sys.stdout,
+    "stderr": lambda folder: sys.stderr,
+    "path": lambda folder: folder / "train.log",
+    "str-path": lambda folder: str(folder / "train.log"),
+}
+COPIES = {
+    "pickle": _pickle_round_trip,
+    "skops": _skops_round_trip,
+    "deepcopy": copy.deepcopy,
+    "clone": clone,
+}
+
+
+def _expected_destination(how, kind):
+    if kind in ("stdout", "stderr"):
+        return kind
+    if how in ("deepcopy", "clone") or kind in ("path", "str-path"):
+        return "file"
+    return "stderr"
+
+
+def _own_text(file):
+    if isinstance(file, io.StringIO):
+        return file.getvalue()
+    if isinstance(file, str | os.PathLike):
+        return Path(file).read_text() if os.path.exists(file) else ""
+    if hasattr(file, "name") and file not in (sys.stdout, sys.stderr):
+        file.flush()
+        return Path(file.name).read_text()
+    return ""
+
+
+@pytest.mark.parametrize("how", COPIES)
+@pytest.mark.parametrize("kind", BAR_FILES)
+def test_progress_bar_writes_where_the_rule_says(how, kind, tmp_path, capsys):
+    file = BAR_FILES[kind](tmp_path)
+    try:
+        bar = ProgressBar(file=file, min_interval=0)
+        clf, X, y = _fit(max_iter=3, callbacks=[bar])
+        capsys.readouterr()
+        before = _own_text(file)
+        copied = COPIES[how](clf)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            copied.fit(X, y)
+        out, err = capsys.readouterr()
+        written = {"file": _own_text(file)[len(before) :], "stdout": out}
+        written["stderr"] = err
+    finally:
+        if kind == "open-file":
+            file.close()
+    expected = _expected_destination(how, kind)
+    for destination, text in written.items():
+        epochs = re.findall(r"epoch (\d)/3", text)
+        assert epochs == (["1", "2", "3"] if destination == expected else []), (
+            destination,
+            text,
+        )
+
+
+def test_old_pickled_progress_bar_loads_without_its_stream():
+    # Before the rule, a bar pickled its whole __dict__, stream included.
+    bar = ProgressBar(file=io.StringIO("old output"), width=12)
+    old_state = dict(vars(bar), _start=3.0)
+    loaded = ProgressBar.__new__(ProgressBar)
+    loaded.__setstate__(old_state)
+    assert (loaded.file, loaded.width, loaded._start) == (None, 12, None)
