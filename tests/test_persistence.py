@@ -80,6 +80,20 @@ def _fit(n_classes=3, **params):
         return BackpropMLPClassifier(**params).fit(X, y), X, y
 
 
+def _assert_continue_alike(step, model, oracle):
+    """Train ``model`` and ``oracle`` by ``step``: their weights must agree."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # ConvergenceWarning: few epochs
+        step(oracle)
+        step(model)
+    for ours, theirs in zip(
+        model.coefs_ + model.intercepts_,
+        oracle.coefs_ + oracle.intercepts_,
+        strict=True,
+    ):
+        np.testing.assert_array_equal(ours, theirs)
+
+
 @pytest.mark.parametrize("how", ROUND_TRIPS)
 @pytest.mark.parametrize("config", CONFIGS)
 @pytest.mark.parametrize("in_pipeline", [False, True], ids=["alone", "pipeline"])
@@ -100,12 +114,7 @@ def test_loaded_optimizer_state_continues_training_identically(how, solver):
     # count and rate all have to survive the trip for the weights to agree.
     clf, X, y = _fit(solver=solver, warm_start=True, keep_optimizer_state=True)
     loaded = ROUND_TRIPS[how](clf)
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        clf.fit(X, y)
-        loaded.fit(X, y)
-    for W_loaded, W in zip(loaded.coefs_, clf.coefs_, strict=True):
-        np.testing.assert_array_equal(W_loaded, W)
+    _assert_continue_alike(lambda model: model.fit(X, y), loaded, clf)
     assert loaded._optimizer.dtype == np.float64
 
 
@@ -343,6 +352,168 @@ def test_core_imports_no_optional_dependency():
         [sys.executable, "-c", code], capture_output=True, text=True, check=True
     )
     assert result.stdout.strip() == "[]"
+
+
+# ------------------------------------------------------ the training state
+# The optimizer and the plateau monitor must fit the weights they continue:
+# a state that does not would load, then fail at partial_fit with a numpy
+# broadcasting error (or train on NaN).
+
+
+def _set(attribute, value):
+    """Set ``_optimizer.m`` (say) to ``value(current value, clf)``."""
+    owner_name, name = attribute.split(".")
+
+    def tamper(clf):
+        owner = getattr(clf, owner_name)
+        setattr(owner, name, value(getattr(owner, name), clf))
+
+    return tamper
+
+
+def _delete(attribute):
+    owner_name, name = attribute.split(".")
+    return lambda clf: delattr(getattr(clf, owner_name), name)
+
+
+def _with_nan(v, clf):
+    v = v.copy()
+    v[0] = np.nan
+    return v
+
+
+def _with_negative(v, clf):
+    v = v.copy()
+    v[0] = -1.0
+    return v
+
+
+ADAM, SGD = {"solver": "adam"}, {"solver": "sgd"}
+EARLY = {"solver": "adam", "early_stopping": True}
+TRAINING_TAMPERINGS = {
+    "short-adam-m": (ADAM, _set("_optimizer.m", lambda v, c: v[:-1]), r"_optimizer\.m"),
+    "short-adam-v": (ADAM, _set("_optimizer.v", lambda v, c: v[:-1]), r"_optimizer\.v"),
+    "short-sgd-velocity": (
+        SGD,
+        _set("_optimizer.velocity", lambda v, c: v[:-1]),
+        r"_optimizer\.velocity has shape \(\d+,\)",
+    ),
+    "float32-moments": (
+        ADAM,
+        _set("_optimizer.m", lambda v, c: v.astype(np.float32)),
+        r"_optimizer\.m has shape \(\d+,\) and dtype float32",
+    ),
+    "nan-moment": (ADAM, _set("_optimizer.m", _with_nan), r"_optimizer\.m holds NaN"),
+    "negative-second-moment": (
+        ADAM,
+        _set("_optimizer.v", _with_negative),
+        r"_optimizer\.v holds negative",
+    ),
+    "negative-step": (ADAM, _set("_optimizer.t", lambda t, c: -1), "step count"),
+    "fractional-step": (ADAM, _set("_optimizer.t", lambda t, c: 2.5), "step count"),
+    "more-steps-than-samples": (
+        ADAM,
+        _set("_optimizer.t", lambda t, c: c.t_ + 1),
+        r"_optimizer\.t, Adam's step count",
+    ),
+    "optimizer-of-another-size": (
+        ADAM,
+        _set("_optimizer.n_params", lambda n, c: n + 1),
+        "_optimizer was made for",
+    ),
+    "optimizer-without-initial-rate": (
+        ADAM,
+        _delete("_optimizer.learning_rate_init"),
+        "_optimizer lacks 'learning_rate_init'",
+    ),
+    "negative-rate": (
+        SGD,
+        _set("_optimizer.learning_rate", lambda r, c: -r),
+        r"_optimizer\.learning_rate should be",
+    ),
+    "short-best-params": (
+        EARLY,
+        _set("_monitor.best_params", lambda p, c: p[:-1]),
+        r"_monitor\.best_params has shape",
+    ),
+    "negative-plateau-count": (
+        ADAM,
+        _set("_monitor.count", lambda n, c: -1),
+        r"_monitor\.count",
+    ),
+    "unknown-monitored-quantity": (
+        ADAM,
+        _set("_monitor.quantity", lambda q, c: "accuracy"),
+        r"_monitor\.quantity",
+    ),
+}
+
+
+@pytest.mark.parametrize("how", ROUND_TRIPS)
+@pytest.mark.parametrize("tamper", TRAINING_TAMPERINGS)
+def test_training_state_that_does_not_fit_is_refused_at_load(how, tamper):
+    params, change, message = TRAINING_TAMPERINGS[tamper]
+    clf = _fit(**params)[0]
+    change(clf)
+    with pytest.raises(
+        ValueError, match="Refusing to load this BackpropMLPClassifier: "
+    ):
+        ROUND_TRIPS[how](clf)
+    with pytest.raises(ValueError, match=message):
+        ROUND_TRIPS[how](clf)
+
+
+@pytest.mark.parametrize("how", ROUND_TRIPS)
+@pytest.mark.parametrize(
+    "params",
+    [
+        dict(solver="sgd", learning_rate="cosine"),  # a final rate of 0
+        dict(solver="lbfgs"),  # no optimizer state
+        dict(learning_rate_init=1e6, max_iter=3),  # diverged: optimizer dropped
+    ],
+    ids=["cosine", "lbfgs", "diverged"],
+)
+def test_every_valid_training_state_loads_and_continues(how, params):
+    # The oracle is the model that was saved, continued in memory.
+    clf, X, y = _fit(**params)
+    loaded = ROUND_TRIPS[how](clf)
+    _assert_continue_alike(
+        lambda model: model.set_params(warm_start=True, max_iter=3).fit(X, y),
+        loaded,
+        clf,
+    )
+
+
+@pytest.mark.parametrize("how", ROUND_TRIPS)
+def test_regressor_training_state_round_trips(how):
+    X, y = _data()
+    reg = backprop_mlp.BackpropMLPRegressor(
+        hidden_layer_sizes=(4,), max_iter=4, random_state=0
+    )
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        reg.fit(X, y.astype(float))
+    loaded = ROUND_TRIPS[how](reg)
+    _assert_continue_alike(
+        lambda model: model.partial_fit(X, y.astype(float)), loaded, reg
+    )
+    reg._optimizer.v = reg._optimizer.v[:-1]
+    with pytest.raises(ValueError, match=r"BackpropMLPRegressor: _optimizer\.v"):
+        ROUND_TRIPS[how](reg)
+
+
+def test_a_registered_private_attribute_is_checked_at_load(monkeypatch):
+    """Registering an attribute in _PRIVATE is all a new one needs."""
+
+    def refuse(value, params):
+        raise _persistence._Inconsistent(f"_extra={value} for {params.n_params}")
+
+    monkeypatch.setitem(_persistence._PRIVATE, "_extra", refuse)
+    clf = _fit()[0]
+    n_params = sum(a.size for a in clf.coefs_ + clf.intercepts_)
+    clf._extra = 7
+    with pytest.raises(ValueError, match=f"_extra=7 for {n_params}"):
+        _pickle_round_trip(clf)
 
 
 # ------------------------------------------------------ progress bar files

@@ -10,30 +10,39 @@ through ``__setstate__``, so these two methods are the one place where
   (:class:`InconsistentVersionWarning`);
 - a fitted state is checked before it becomes an estimator: weights whose
   shapes do not chain from ``n_features_in_`` through the hidden layers to
-  ``n_outputs_``, non-finite weights, unknown activation names, or
-  ``classes_`` that do not fit the output layer are refused with a
-  ``ValueError`` naming what is wrong, instead of surfacing later as NaN
+  ``n_outputs_``, non-finite weights, unknown activation names, ``classes_``
+  that do not fit the output layer, or a training state (the optimizer's
+  vectors, the plateau monitor) that does not fit the weights are refused with
+  a ``ValueError`` naming what is wrong, instead of surfacing later as NaN
   probabilities, an ``IndexError`` or a numpy broadcasting message.
 
-Only public fitted attributes and parameters are read, so the checks hold for
-every estimator built on the mixin.
+Only parameters, public fitted attributes and the private attributes
+registered in :data:`_PRIVATE` are read, so the checks hold for every
+estimator built on the mixin.
 """
 
 import warnings
-from numbers import Integral
+from numbers import Integral, Real
 
 import numpy as np
 from sklearn.base import is_classifier
 
 from ._activations import ACTIVATIONS
+from ._optimizers import SGD, Adam
+from ._stopping import PlateauMonitor
 from ._version import __version__
 
-__all__ = ["InconsistentVersionWarning", "PersistenceMixin", "check_fitted_state"]
+__all__ = [
+    "InconsistentVersionWarning",
+    "PersistenceMixin",
+    "check_fitted_state",
+]
 
 _VERSION_KEY = "_backprop_mlp_version"
 # out_activation_ names each kind of estimator may hold.
 _CLASSIFIER_OUTPUTS = ("logistic", "softmax")
 _REGRESSOR_OUTPUTS = ("identity", "exp")
+_QUANTITIES = ("training loss", "validation score", "validation loss")
 
 
 class InconsistentVersionWarning(UserWarning):
@@ -85,142 +94,292 @@ class PersistenceMixin:
         return dict(super().__getstate__(), **{_VERSION_KEY: __version__})
 
     def __setstate__(self, state):
+        name = type(self).__name__
         state = dict(state)
         saved_by = state.pop(_VERSION_KEY, "unknown")
         if saved_by != __version__:
             warnings.warn(
                 InconsistentVersionWarning(
-                    estimator_name=type(self).__name__,
+                    estimator_name=name,
                     current_version=__version__,
                     original_version=saved_by,
                 ),
                 stacklevel=2,
             )
         if "coefs_" in state:
-            check_fitted_state(state, type(self).__name__, is_classifier(self))
+            check_fitted_state(state, name, is_classifier(self))
         super().__setstate__(state)
 
 
-def _refuse(name, message):
-    raise ValueError(f"Refusing to load this {name}: {message}")
+class _Inconsistent(Exception):
+    """What is wrong with a state; :func:`check_fitted_state` names the model."""
 
 
-def _check_int(state, key, name, minimum=1):
+# ------------------------------------------------------------ the weights
+
+
+def _check_int(state, key, minimum=1):
     value = state.get(key)
-    if not isinstance(value, Integral) or isinstance(value, bool) or value < minimum:
-        _refuse(name, f"{key} should be an integer >= {minimum}, got {value!r}.")
+    if not _is_int(value) or value < minimum:
+        raise _Inconsistent(f"{key} should be an integer >= {minimum}, got {value!r}.")
     return int(value)
 
 
-def _check_weights(state, name):
+def _is_int(value):
+    return isinstance(value, Integral) and not isinstance(value, bool)
+
+
+def _check_weights(state):
     """The weight and bias arrays: lists of finite float arrays of one dtype."""
     coefs, intercepts = state.get("coefs_"), state.get("intercepts_")
     for key, arrays in (("coefs_", coefs), ("intercepts_", intercepts)):
         if not isinstance(arrays, list | tuple) or not all(
             isinstance(a, np.ndarray) for a in arrays
         ):
-            _refuse(name, f"{key} should be a list of numpy arrays.")
+            raise _Inconsistent(f"{key} should be a list of numpy arrays.")
     if not coefs or len(coefs) != len(intercepts):
-        _refuse(
-            name,
+        raise _Inconsistent(
             f"it has {len(coefs)} weight matrices (coefs_) and {len(intercepts)} "
-            "bias vectors (intercepts_); both should be one per layer.",
+            "bias vectors (intercepts_); both should be one per layer."
         )
     dtypes = {a.dtype for a in (*coefs, *intercepts)}
     if len(dtypes) != 1 or dtypes.pop() not in (np.float32, np.float64):
-        _refuse(
-            name,
+        raise _Inconsistent(
             "the weights should all be float32 or all float64, got "
-            f"{sorted({str(a.dtype) for a in (*coefs, *intercepts)})}.",
+            f"{sorted({str(a.dtype) for a in (*coefs, *intercepts)})}."
         )
     for key, arrays in (("coefs_", coefs), ("intercepts_", intercepts)):
         for k, a in enumerate(arrays):
             if not np.isfinite(a).all():
-                _refuse(name, f"{key}[{k}] holds NaN or infinite values.")
+                raise _Inconsistent(f"{key}[{k}] holds NaN or infinite values.")
     return coefs, intercepts
 
 
-def _check_shapes(state, name, coefs, intercepts):
+def _check_shapes(state, coefs, intercepts):
     """The weights chain from ``n_features_in_`` to ``n_outputs_``.
 
     The layer sizes come from the weights themselves, not from
     ``hidden_layer_sizes``: a fitted model whose parameters were changed with
     ``set_params`` (and not refitted yet) is a valid state.
     """
-    n_features = _check_int(state, "n_features_in_", name)
-    n_outputs = _check_int(state, "n_outputs_", name)
-    n_layers = _check_int(state, "n_layers_", name, minimum=2)
+    n_features = _check_int(state, "n_features_in_")
+    n_outputs = _check_int(state, "n_outputs_")
+    n_layers = _check_int(state, "n_layers_", minimum=2)
     if len(coefs) != n_layers - 1:
-        _refuse(
-            name,
+        raise _Inconsistent(
             f"n_layers_={n_layers} needs {n_layers - 1} weight matrices, it has "
-            f"{len(coefs)}.",
+            f"{len(coefs)}."
         )
     sizes = [n_features, *(W.shape[-1] for W in coefs)]
     for k, (W, b) in enumerate(zip(coefs, intercepts, strict=True)):
         expected = (sizes[k], sizes[k + 1])
         if W.shape != expected or b.shape != expected[1:]:
-            _refuse(
-                name,
+            raise _Inconsistent(
                 f"layer {k + 1} has weights coefs_[{k}] of shape {W.shape} and "
                 f"biases intercepts_[{k}] of shape {b.shape}; after "
                 f"n_features_in_={n_features} and the layers before, it needs "
-                f"{expected} and {expected[1:]}.",
+                f"{expected} and {expected[1:]}."
             )
     if sizes[-1] != n_outputs:
-        _refuse(
-            name,
-            f"the last layer has {sizes[-1]} units but n_outputs_={n_outputs}.",
+        raise _Inconsistent(
+            f"the last layer has {sizes[-1]} units but n_outputs_={n_outputs}."
         )
     return n_outputs
 
 
-def _check_activations(state, name, n_hidden, outputs):
+def _check_activations(state, n_hidden, outputs):
     activation = state.get("activation")
     names = [activation] * n_hidden if isinstance(activation, str) else activation
     if not isinstance(names, list | tuple):
-        _refuse(
-            name,
+        raise _Inconsistent(
             f"activation={activation!r} should be one name, or one per hidden "
-            f"layer ({n_hidden}).",
+            f"layer ({n_hidden})."
         )
     unknown = [n for n in names if not isinstance(n, str) or n not in ACTIVATIONS]
     if unknown:
-        _refuse(
-            name,
-            f"unknown activation(s) {unknown}; known: {sorted(ACTIVATIONS)}.",
+        raise _Inconsistent(
+            f"unknown activation(s) {unknown}; known: {sorted(ACTIVATIONS)}."
         )
     out = state.get("out_activation_")
     if out not in outputs:
-        _refuse(
-            name, f"unknown out_activation_={out!r}; expected one of {list(outputs)}."
+        raise _Inconsistent(
+            f"unknown out_activation_={out!r}; expected one of {list(outputs)}."
         )
     return out
 
 
-def _check_classes(state, name, n_outputs, out_activation):
+def _check_classes(state, n_outputs, out_activation):
     classes = state.get("classes_")
     if not isinstance(classes, np.ndarray) or classes.ndim != 1 or not len(classes):
-        _refuse(name, f"classes_ should be a non-empty 1-d array, got {classes!r}.")
+        raise _Inconsistent(
+            f"classes_ should be a non-empty 1-d array, got {classes!r}."
+        )
     n_classes = len(classes)
     if out_activation == "softmax":
         fits = n_classes >= 3 and n_outputs == n_classes
     else:  # logistic: one class, binary (one unit), or multilabel
         fits = (n_outputs == 1 and n_classes <= 2) or n_outputs == n_classes >= 2
     if not fits:
-        _refuse(
-            name,
+        raise _Inconsistent(
             f"{n_classes} classes_ do not fit {n_outputs} output unit(s) with "
-            f"out_activation_={out_activation!r}.",
+            f"out_activation_={out_activation!r}."
         )
     binarizer = state.get("_label_binarizer")
     binarizer_classes = getattr(binarizer, "classes_", classes)
     if not np.array_equal(binarizer_classes, classes):
-        _refuse(name, "classes_ differ from the classes predict decodes.")
+        raise _Inconsistent("classes_ differ from the classes predict decodes.")
+
+
+# ------------------------------------------------------- the training state
+
+
+class _Parameters:
+    """What the training state of a fitted model must fit: its parameters.
+
+    Handed to each check of :data:`_PRIVATE`.
+
+    Attributes
+    ----------
+    n_params : int
+        The length of the flat parameter vector (every weight and bias).
+    dtype : numpy.dtype
+        The weights' dtype.
+    samples_seen : int or None
+        ``t_``, the number of training samples seen, when it is an integer.
+    """
+
+    def __init__(self, state, coefs, intercepts):
+        self.n_params = sum(a.size for a in (*coefs, *intercepts))
+        self.dtype = coefs[0].dtype
+        t = state.get("t_")
+        self.samples_seen = int(t) if _is_int(t) else None
+
+    def check_vector(self, vector, where, non_negative=False):
+        """Refuse ``vector`` unless it is a finite (n_params,) array of dtype.
+
+        Parameters
+        ----------
+        vector : object
+            The loaded value.
+        where : str
+            Its name in the state, for the message (``_optimizer.m``).
+        non_negative : bool, default=False
+            Whether negative entries are refused too.
+        """
+        if not isinstance(vector, np.ndarray):
+            raise _Inconsistent(
+                f"{where} should be a numpy array, got {type(vector).__name__}."
+            )
+        if vector.shape != (self.n_params,) or vector.dtype != self.dtype:
+            raise _Inconsistent(
+                f"{where} has shape {vector.shape} and dtype {vector.dtype}, but "
+                f"the network has {self.n_params} parameters of dtype "
+                f"{self.dtype}: it should have shape ({self.n_params},) and that "
+                "dtype."
+            )
+        if not np.isfinite(vector).all():
+            raise _Inconsistent(f"{where} holds NaN or infinite values.")
+        if non_negative and (vector < 0).any():
+            raise _Inconsistent(f"{where} holds negative values.")
+
+
+def _check_number(value, where, minimum, strict=False):
+    fits = isinstance(value, Real) and np.isfinite(value)
+    if not fits or (value <= minimum if strict else value < minimum):
+        sign = ">" if strict else ">="
+        raise _Inconsistent(
+            f"{where} should be a finite number {sign} {minimum}, got {value!r}."
+        )
+
+
+def _check_optimizer(optimizer, params, where="_optimizer"):
+    """Refuse an optimizer state that cannot continue training ``params``.
+
+    Parameters
+    ----------
+    optimizer : SGD, Adam or None
+        None (L-BFGS, or an optimizer dropped after a divergence) is valid.
+    params : _Parameters
+        What its vectors must fit.
+    where : str, default='_optimizer'
+        Its name in the state, for the messages.
+    """
+    if optimizer is None:
+        return
+    if type(optimizer) not in (SGD, Adam):
+        raise _Inconsistent(
+            f"{where} should be an SGD or Adam optimizer, or None, got "
+            f"{type(optimizer).__name__}."
+        )
+    if optimizer.n_params != params.n_params or optimizer.dtype != params.dtype:
+        raise _Inconsistent(
+            f"{where} was made for {optimizer.n_params!r} parameters of dtype "
+            f"{optimizer.dtype}, but the network has {params.n_params} of dtype "
+            f"{params.dtype}."
+        )
+    names = ("velocity",) if type(optimizer) is SGD else ("m", "v")
+    for attr, vector in zip(names, optimizer.state(), strict=True):
+        params.check_vector(vector, f"{where}.{attr}", non_negative=attr == "v")
+    _check_number(optimizer.learning_rate_init, f"{where}.learning_rate_init", 0, True)
+    # 'cosine' decays the rate to 0 by the last epoch.
+    _check_number(optimizer.learning_rate, f"{where}.learning_rate", 0)
+    if type(optimizer) is Adam:
+        t, bound = optimizer.t, params.samples_seen
+        if not _is_int(t) or t < 0 or (bound is not None and t > bound):
+            # Each step takes a batch of at least one sample.
+            raise _Inconsistent(
+                f"{where}.t, Adam's step count, should be an integer from 0 to "
+                f"t_={bound} (one step per batch), got {t!r}."
+            )
+
+
+def _check_monitor(monitor, params, where="_monitor"):
+    """Refuse a plateau monitor that cannot go on counting for ``params``.
+
+    Parameters
+    ----------
+    monitor : PlateauMonitor or None
+        None (L-BFGS) is valid.
+    params : _Parameters
+        What its copy of the best parameters must fit.
+    where : str, default='_monitor'
+        Its name in the state, for the messages.
+    """
+    if monitor is None:
+        return
+    if type(monitor) is not PlateauMonitor:
+        raise _Inconsistent(
+            f"{where} should be a PlateauMonitor or None, got {type(monitor).__name__}."
+        )
+    if monitor.quantity not in _QUANTITIES:
+        raise _Inconsistent(
+            f"{where}.quantity should be one of {list(_QUANTITIES)}, got "
+            f"{monitor.quantity!r}."
+        )
+    if not _is_int(monitor.count) or monitor.count < 0:
+        raise _Inconsistent(
+            f"{where}.count should be an integer >= 0, got {monitor.count!r}."
+        )
+    if not isinstance(monitor.best, Real) or np.isnan(monitor.best):
+        raise _Inconsistent(f"{where}.best should be a number, got {monitor.best!r}.")
+    if monitor.best_params is not None:
+        params.check_vector(monitor.best_params, f"{where}.best_params")
+
+
+# The private fitted attributes a saved state may hold, each with the check
+# its loaded value must pass, ``check(value, params)``.
+_PRIVATE = {
+    "_optimizer": _check_optimizer,
+    "_monitor": _check_monitor,
+}
 
 
 def check_fitted_state(state, name="estimator", classifier=True):
     """Refuse a fitted estimator state that cannot predict what it claims.
+
+    Or that cannot continue training: the private training state registered
+    in :data:`_PRIVATE` (the optimizer, the plateau monitor) must fit the
+    weights.
 
     Parameters
     ----------
@@ -238,9 +397,19 @@ def check_fitted_state(state, name="estimator", classifier=True):
     ValueError
         Naming the first inconsistency found.
     """
-    coefs, intercepts = _check_weights(state, name)
-    n_outputs = _check_shapes(state, name, coefs, intercepts)
-    outputs = _CLASSIFIER_OUTPUTS if classifier else _REGRESSOR_OUTPUTS
-    out_activation = _check_activations(state, name, len(coefs) - 1, outputs)
-    if classifier:
-        _check_classes(state, name, n_outputs, out_activation)
+    try:
+        coefs, intercepts = _check_weights(state)
+        n_outputs = _check_shapes(state, coefs, intercepts)
+        outputs = _CLASSIFIER_OUTPUTS if classifier else _REGRESSOR_OUTPUTS
+        out_activation = _check_activations(state, len(coefs) - 1, outputs)
+        if classifier:
+            _check_classes(state, n_outputs, out_activation)
+        params = _Parameters(state, coefs, intercepts)
+        for key, check in _PRIVATE.items():
+            if key in state:
+                try:
+                    check(state[key], params)
+                except AttributeError as missing:
+                    raise _Inconsistent(f"{key} lacks {missing.name!r}.") from None
+    except _Inconsistent as problem:
+        raise ValueError(f"Refusing to load this {name}: {problem}") from None
