@@ -1,17 +1,23 @@
-"""Saving and loading: pickle and skops round trips, version stamp, tamper checks.
+"""Saving and loading: round trips, version and format stamps, tamper checks.
 
 Every round trip is checked against the model that was saved: the loaded one
 must give exactly the same probabilities and, for a kept optimizer state,
-continue training to exactly the same weights.
+continue training to exactly the same weights. A model saved by an older
+development snapshot is checked against that snapshot itself: its code, run
+from the repository's history, continues training, and the model loaded here
+must continue to the same weights.
 """
 
 import copy
+import inspect
 import io
 import os
 import pickle
 import re
+import shutil
 import subprocess
 import sys
+import tarfile
 import warnings
 from pathlib import Path
 
@@ -508,12 +514,238 @@ def test_a_registered_private_attribute_is_checked_at_load(monkeypatch):
     def refuse(value, params):
         raise _persistence._Inconsistent(f"_extra={value} for {params.n_params}")
 
-    monkeypatch.setitem(_persistence._PRIVATE, "_extra", refuse)
+    monkeypatch.setitem(_persistence._PRIVATE, "_extra", (1, refuse))
     clf = _fit()[0]
     n_params = sum(a.size for a in clf.coefs_ + clf.intercepts_)
     clf._extra = 7
     with pytest.raises(ValueError, match=f"_extra=7 for {n_params}"):
         _pickle_round_trip(clf)
+
+
+# ---------------------------------------------------------- format number
+
+DUMPS = {
+    "pickle": (pickle.dumps, pickle.loads),
+    "skops": (
+        lambda model: pytest.importorskip("skops.io").dumps(model),
+        lambda data: _skops_load(data),
+    ),
+}
+
+
+def _skops_load(data):
+    sio = pytest.importorskip("skops.io")
+    return sio.loads(data, trusted=sio.get_untrusted_types(data=data))
+
+
+@pytest.mark.parametrize("how", DUMPS)
+@pytest.mark.parametrize("fitted", [True, False], ids=["fitted", "unfitted"])
+def test_state_carries_its_format_and_a_newer_one_is_refused(how, fitted, monkeypatch):
+    dumps, loads = DUMPS[how]
+    model = _fit()[0] if fitted else BackpropMLPClassifier()
+    assert model.__getstate__()["_backprop_mlp_format"] == _persistence.FORMAT
+    assert "_backprop_mlp_format" not in vars(loads(dumps(model)))
+    newer = _persistence.FORMAT + 1
+    monkeypatch.setattr(_persistence, "FORMAT", newer)
+    data = dumps(model)
+    monkeypatch.undo()
+    with pytest.raises(
+        ValueError,
+        match=f"in layout {newer}, and this version .* reads layouts up to "
+        f"{_persistence.FORMAT}",
+    ):
+        loads(data)
+
+
+def test_a_format_that_is_not_a_number_is_refused():
+    state = _fit()[0].__getstate__()
+    state["_backprop_mlp_format"] = "1"
+    with pytest.raises(ValueError, match=r"layout number .* should be an integer"):
+        BackpropMLPClassifier.__new__(BackpropMLPClassifier).__setstate__(state)
+
+
+def _legacy_state(clf):
+    """``clf``'s state in the layout saved before formats were numbered and
+    before the trainer: no learning_rate_init in the optimizer, the plateau
+    count in attributes of the estimator, and a random state kept."""
+    state = copy.deepcopy(clf.__getstate__())
+    del state["_backprop_mlp_format"], state["_backprop_mlp_version"]
+    del state["_optimizer"].learning_rate_init
+    monitor = state.pop("_monitor")
+    state["_no_improvement_count"] = monitor.count
+    state["_best_validation_loss"] = np.inf
+    state["_best_params"] = None
+    state["_random_state"] = np.random.RandomState(0)
+    return state
+
+
+def _load_state(state):
+    model = BackpropMLPClassifier.__new__(BackpropMLPClassifier)
+    model.__setstate__(state)
+    return model
+
+
+def test_legacy_layout_is_converted_and_continues_identically():
+    # The oracle is the model whose state was put in the old layout.
+    clf, X, y = _fit(
+        solver="sgd", learning_rate="adaptive", n_iter_no_change=2, tol=0.1
+    )
+    with pytest.warns(InconsistentVersionWarning, match="version unknown"):
+        legacy = _load_state(_legacy_state(clf))
+    assert not {"_no_improvement_count", "_random_state"} & set(vars(legacy))
+    _assert_continue_alike(
+        lambda model: model.set_params(
+            warm_start=True, keep_optimizer_state=True, max_iter=30
+        ).fit(X, y),
+        legacy,
+        clf,
+    )
+    assert legacy.n_iter_ == clf.n_iter_ < 30  # the same plateau, carried over
+
+
+def test_unreadable_legacy_layout_predicts_and_drops_its_training_state():
+    clf, X, y = _fit()
+    state = _legacy_state(clf)
+    del state["_optimizer"].m  # a layout this version knows nothing of
+    with pytest.warns(UserWarning) as record:
+        legacy = _load_state(state)
+    (dropped,) = [w for w in record if "cannot be read" in str(w.message)]
+    assert "its training state was dropped" in str(dropped.message)
+    assert not {"_optimizer", "_monitor"} & set(vars(legacy))
+    assert dropped.filename == __file__  # points at the line that loaded it
+    np.testing.assert_array_equal(legacy.predict_proba(X), clf.predict_proba(X))
+    # A partial_fit begins a new optimizer and plateau count: the oracle is
+    # the model with its training state removed by hand.
+    del clf._optimizer, clf._monitor
+    _assert_continue_alike(lambda model: model.partial_fit(X, y), legacy, clf)
+
+
+# ------------------------------------- models saved by old snapshots (git)
+# Development snapshots saved models in earlier layouts under the same
+# version number. Their own code, taken from the repository's history, fits
+# and saves a model, then continues training it: the model this version loads
+# must predict the same, and continue to the same weights.
+
+OLD_SNAPSHOTS = {
+    # The first layout: full-size scratch buffers in the optimizers.
+    "first": "843bfbc052de8b50de2f963b48e7814d3ebb33f1",
+    # The last before the trainer: no learning_rate_init in the optimizers,
+    # the plateau count in attributes of the estimator.
+    "pre-trainer": "7ff9d75af6d72878a264ce3ca3a3f5417d47abae",
+}
+# Each is fitted for 6 epochs, then continued by _continue_training. (Not
+# L-BFGS: its warm start now extends loss_curve_, where it replaced it.)
+OLD_SCENARIOS = {
+    "adam-partial-fit": {},
+    "sgd-adaptive": dict(
+        solver="sgd",
+        learning_rate="adaptive",
+        warm_start=True,
+        keep_optimizer_state=True,
+        n_iter_no_change=2,
+        tol=0.1,
+    ),
+    "early-stopping-score": dict(
+        early_stopping=True, warm_start=True, keep_optimizer_state=True
+    ),
+    "early-stopping-loss": dict(
+        early_stopping=True,
+        early_stopping_metric="loss",
+        warm_start=True,
+        keep_optimizer_state=True,
+        n_iter_no_change=3,
+    ),
+}
+
+
+def _continue_training(clf, X, y):
+    if clf.warm_start:  # up to 30 more epochs, or the plateau carried over
+        clf.set_params(max_iter=30).fit(X, y)
+    else:
+        clf.partial_fit(X, y)
+        clf.partial_fit(X, y)
+
+
+_OLD_SCRIPT = """
+import pickle, sys, warnings
+warnings.simplefilter("ignore")
+import numpy as np
+import skops.io as sio
+import backprop_mlp
+from sklearn.datasets import make_classification
+
+assert backprop_mlp.__file__.startswith(sys.argv[2]), backprop_mlp.__file__
+{continue_training}
+X, y = make_classification(80, 6, n_classes=3, n_informative=4, random_state=0)
+results = {{}}
+for name, params in {scenarios!r}.items():
+    clf = backprop_mlp.BackpropMLPClassifier(
+        hidden_layer_sizes=(5,), max_iter=6, random_state=0, **params
+    ).fit(X, y)
+    saved = {{"pickle": pickle.dumps(clf), "skops": sio.dumps(clf)}}
+    saved["proba"] = clf.predict_proba(X)
+    _continue_training(clf, X, y)
+    saved["continued"] = clf.coefs_ + clf.intercepts_
+    saved["counters"] = (clf.n_iter_, clf.t_, list(clf.loss_curve_))
+    results[name] = saved
+with open(sys.argv[1], "wb") as file:
+    pickle.dump(results, file)
+"""
+
+
+@pytest.fixture(scope="module", params=OLD_SNAPSHOTS)
+def old_snapshot(request, tmp_path_factory):
+    """What an old snapshot saved and how it continued, per scenario."""
+    pytest.importorskip("skops.io")
+    repo = Path(__file__).resolve().parents[1]
+    commit = OLD_SNAPSHOTS[request.param]
+    if shutil.which("git") is None:
+        pytest.skip("git is needed to run an old snapshot")
+    found = subprocess.run(
+        ["git", "-C", repo, "cat-file", "-e", f"{commit}^{{commit}}"],
+        capture_output=True,
+    )
+    if found.returncode:
+        pytest.skip(f"{commit} is not in this checkout's history (shallow clone?)")
+    folder = tmp_path_factory.mktemp(request.param)
+    archive = subprocess.run(
+        ["git", "-C", repo, "archive", commit, "src"], capture_output=True, check=True
+    ).stdout
+    with tarfile.open(fileobj=io.BytesIO(archive)) as tar:
+        tar.extractall(folder, filter="data")
+    script = _OLD_SCRIPT.format(
+        continue_training=inspect.getsource(_continue_training),
+        scenarios=OLD_SCENARIOS,
+    )
+    out = folder / "saved.pkl"
+    env = {**os.environ, "PYTHONPATH": str(folder / "src")}
+    subprocess.run(
+        [sys.executable, "-c", script, str(out), str(folder / "src")],
+        env=env,
+        check=True,
+        capture_output=True,
+    )
+    with open(out, "rb") as file:
+        return pickle.load(file)
+
+
+@pytest.mark.slow  # two subprocesses of a few seconds each
+@pytest.mark.parametrize("how", DUMPS)
+@pytest.mark.parametrize("scenario", OLD_SCENARIOS)
+def test_old_snapshot_model_continues_as_its_own_code_does(old_snapshot, scenario, how):
+    saved = old_snapshot[scenario]
+    X, y = make_classification(80, 6, n_classes=3, n_informative=4, random_state=0)
+    with pytest.warns(InconsistentVersionWarning, match="version unknown"):
+        clf = DUMPS[how][1](saved[how])
+    np.testing.assert_array_equal(clf.predict_proba(X), saved["proba"])
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        _continue_training(clf, X, y)
+    assert (clf.n_iter_, clf.t_, clf.loss_curve_) == saved["counters"]
+    for ours, theirs in zip(
+        clf.coefs_ + clf.intercepts_, saved["continued"], strict=True
+    ):
+        np.testing.assert_array_equal(ours, theirs)
 
 
 # ------------------------------------------------------ progress bar files

@@ -8,6 +8,12 @@ through ``__setstate__``, so these two methods are the one place where
   (scikit-learn stamps ``_sklearn_version`` only on its own classes), and a
   model saved by another version warns with both versions when loaded
   (:class:`InconsistentVersionWarning`);
+- the state is stamped with the number of its layout, :data:`FORMAT`. A
+  version number says nothing about the layout while the version stays the
+  same across development snapshots; the format number changes exactly when
+  the layout does. A state of an older format is converted at load
+  (:data:`_UPGRADES`), or keeps what it can and says what it lost; a state of
+  a newer format than this version reads is refused;
 - a fitted state is checked before it becomes an estimator: weights whose
   shapes do not chain from ``n_features_in_`` through the hidden layers to
   ``n_outputs_``, non-finite weights, unknown activation names, ``classes_``
@@ -31,14 +37,17 @@ from ._activations import ACTIVATIONS
 from ._optimizers import SGD, Adam
 from ._stopping import PlateauMonitor
 from ._version import __version__
+from ._warnings import warn
 
 __all__ = [
+    "FORMAT",
     "InconsistentVersionWarning",
     "PersistenceMixin",
     "check_fitted_state",
 ]
 
 _VERSION_KEY = "_backprop_mlp_version"
+_FORMAT_KEY = "_backprop_mlp_format"
 # out_activation_ names each kind of estimator may hold.
 _CLASSIFIER_OUTPUTS = ("logistic", "softmax")
 _REGRESSOR_OUTPUTS = ("identity", "exp")
@@ -83,7 +92,7 @@ class InconsistentVersionWarning(UserWarning):
 
 
 class PersistenceMixin:
-    """Version stamp and consistency check for pickle, joblib and skops.
+    """Version and format stamps, upgrade and consistency check at load.
 
     Place it before ``BaseEstimator`` among the bases: it cooperates with
     scikit-learn's ``__getstate__`` and ``__setstate__`` through ``super()``.
@@ -91,7 +100,8 @@ class PersistenceMixin:
 
     def __getstate__(self):
         # On Python >= 3.11 the parent may hand back __dict__ itself: copy.
-        return dict(super().__getstate__(), **{_VERSION_KEY: __version__})
+        stamps = {_VERSION_KEY: __version__, _FORMAT_KEY: FORMAT}
+        return dict(super().__getstate__(), **stamps)
 
     def __setstate__(self, state):
         name = type(self).__name__
@@ -106,6 +116,7 @@ class PersistenceMixin:
                 ),
                 stacklevel=2,
             )
+        state = _upgrade_state(state, name, saved_by)
         if "coefs_" in state:
             check_fitted_state(state, name, is_classifier(self))
         super().__setstate__(state)
@@ -113,6 +124,10 @@ class PersistenceMixin:
 
 class _Inconsistent(Exception):
     """What is wrong with a state; :func:`check_fitted_state` names the model."""
+
+
+class _Unreadable(Exception):
+    """A part of an old layout that cannot be converted."""
 
 
 # ------------------------------------------------------------ the weights
@@ -366,12 +381,158 @@ def _check_monitor(monitor, params, where="_monitor"):
         params.check_vector(monitor.best_params, f"{where}.best_params")
 
 
-# The private fitted attributes a saved state may hold, each with the check
-# its loaded value must pass, ``check(value, params)``.
+# --------------------------------------------------------- formats, upgrades
+
+# The private fitted attributes a saved state holds, each with the format that
+# introduced it (or last changed its layout) and the check its loaded value
+# must pass, ``check(value, params)``. FORMAT, the layout number stamped on
+# every state saved, is the highest of them: registering a new attribute with
+# the next number is the format bump. A state of an older format simply lacks
+# the attributes introduced since, unless an upgrade below converts it.
 _PRIVATE = {
-    "_optimizer": _check_optimizer,
-    "_monitor": _check_monitor,
+    "_optimizer": (1, _check_optimizer),
+    "_monitor": (1, _check_monitor),
 }
+FORMAT = max(introduced for introduced, _ in _PRIVATE.values())
+
+
+def _optimizer_from_unnumbered(optimizer, state):
+    """The optimizer of a format-0 state, in today's layout.
+
+    Before ``learning_rate_init`` was an optimizer attribute, an optimizer was
+    made with the estimator's ``learning_rate_init`` and kept its adapted
+    rate through a warm start: setting it to that parameter continues as the
+    version that saved it would have. The full-size scratch buffers of the
+    first layout are dropped; the optimizer's ``__setstate__`` has rebuilt
+    the small ones.
+    """
+    if type(optimizer) not in (SGD, Adam):
+        return optimizer  # the check names what it is instead
+    for scratch in ("_buf", "_update", "_lr_grad", "kernels"):
+        vars(optimizer).pop(scratch, None)
+    if not hasattr(optimizer, "learning_rate_init"):
+        optimizer.learning_rate_init = float(state["learning_rate_init"])
+    made_today = type(optimizer)(1, np.float64, 0.1)
+    missing = sorted(set(vars(made_today)) - set(vars(optimizer)))
+    if missing:
+        raise _Unreadable(f"its {type(optimizer).__name__} optimizer lacks {missing}")
+    return optimizer
+
+
+# The attributes in which the estimator kept the plateau count before the
+# PlateauMonitor held it, and a seed no longer kept between fits.
+_LEGACY_MONITOR = ("_no_improvement_count", "_best_validation_loss", "_best_params")
+_LEGACY_UNUSED = ("_random_state",)
+
+
+def _monitor_from_unnumbered(state):
+    """The plateau monitor made from the attributes that held it before.
+
+    The rules were those the monitor has (scikit-learn's): the same count,
+    and the best value of the quantity watched, signed as the monitor signs it.
+    """
+    if state.get("solver") == "lbfgs":
+        return None  # L-BFGS keeps no monitor
+    metric = state.get("early_stopping_metric", "score")
+    early = bool(state.get("early_stopping"))
+    quantity = f"validation {metric}" if early else "training loss"
+    best_key = {
+        "training loss": "best_loss_",
+        "validation score": "best_validation_score_",
+        "validation loss": "_best_validation_loss",
+    }.get(quantity)
+    count, best = state.get("_no_improvement_count"), state.get(best_key)
+    if best_key is None or not _is_int(count) or not isinstance(best, Real):
+        raise _Unreadable("its plateau count")
+    monitor = PlateauMonitor(quantity, state["tol"], state["n_iter_no_change"], early)
+    monitor._best = float(best) if quantity == "validation score" else -float(best)
+    monitor.count = int(count)
+    monitor.best_params = state.get("_best_params") if early else None
+    return monitor
+
+
+def _from_unnumbered(state, name):
+    """Format 0 to 1: states saved before formats were numbered.
+
+    Two layouts were saved unnumbered. The later one, with a ``_monitor``, is
+    format 1 already. The earlier one (before the trainer took the epoch loop
+    out of the estimator) kept an optimizer without ``learning_rate_init``,
+    and the plateau count in attributes of the estimator: both are converted.
+    What cannot be converted is dropped, with a warning.
+    """
+    legacy = {
+        k: state.pop(k) for k in (*_LEGACY_MONITOR, *_LEGACY_UNUSED) if k in state
+    }
+    try:
+        if "_optimizer" in state:
+            state["_optimizer"] = _optimizer_from_unnumbered(state["_optimizer"], state)
+        if "_no_improvement_count" in legacy and "_monitor" not in state:
+            state["_monitor"] = _monitor_from_unnumbered({**state, **legacy})
+    except _Unreadable as what:
+        _drop_training_state(state, name, f"{what}, in an older layout")
+    except KeyError as missing:  # a parameter the conversion reads
+        _drop_training_state(state, name, f"it lacks the parameter {missing}")
+    return state
+
+
+# _UPGRADES[n] converts a state of format n to format n + 1; a format bump
+# whose new attribute may simply be absent from older states needs none.
+_UPGRADES = {0: _from_unnumbered}
+
+
+def _drop_training_state(state, name, why):
+    """Keep the model for predict; drop what a warm start would continue."""
+    for key in _PRIVATE:
+        state.pop(key, None)
+    warn(
+        f"This {name} was saved by another development version of backprop-mlp, "
+        f"and its training state cannot be read ({why}). It predicts as saved, "
+        "but its training state was dropped: a warm start or partial_fit begins "
+        "a new optimizer and plateau count.",
+        UserWarning,
+    )
+
+
+def _upgrade_state(state, name="estimator", saved_by="unknown"):
+    """Bring a loaded state to :data:`FORMAT`, or refuse a newer one.
+
+    Parameters
+    ----------
+    state : dict
+        The estimator's state as loaded, without the version stamp.
+    name : str, default='estimator'
+        The estimator's class name, for the messages.
+    saved_by : str, default='unknown'
+        The backprop-mlp version that saved it, for the messages.
+
+    Returns
+    -------
+    state : dict
+        In the layout of :data:`FORMAT`, without the format stamp.
+
+    Raises
+    ------
+    ValueError
+        For a state of a format newer than this version reads.
+    """
+    saved_format = state.pop(_FORMAT_KEY, 0)
+    if not _is_int(saved_format) or saved_format < 0:
+        raise ValueError(
+            f"Refusing to load this {name}: its layout number {_FORMAT_KEY} "
+            f"should be an integer >= 0, got {saved_format!r}."
+        )
+    if saved_format > FORMAT:
+        raise ValueError(
+            f"Refusing to load this {name}: it was saved by backprop-mlp "
+            f"{saved_by} in layout {saved_format}, and this version "
+            f"({__version__}) reads layouts up to {FORMAT}. Load it with a "
+            "backprop-mlp at least as recent as the one that saved it."
+        )
+    for number in range(saved_format, FORMAT):
+        upgrade = _UPGRADES.get(number)
+        if upgrade is not None:
+            state = upgrade(state, name)
+    return state
 
 
 def check_fitted_state(state, name="estimator", classifier=True):
@@ -385,7 +546,7 @@ def check_fitted_state(state, name="estimator", classifier=True):
     ----------
     state : dict
         The estimator's ``__dict__`` as loaded (parameters and fitted
-        attributes).
+        attributes), in the layout of :data:`FORMAT`.
     name : str, default='estimator'
         The estimator's class name, for the messages.
     classifier : bool, default=True
@@ -405,7 +566,7 @@ def check_fitted_state(state, name="estimator", classifier=True):
         if classifier:
             _check_classes(state, n_outputs, out_activation)
         params = _Parameters(state, coefs, intercepts)
-        for key, check in _PRIVATE.items():
+        for key, (_, check) in _PRIVATE.items():
             if key in state:
                 try:
                     check(state[key], params)
