@@ -12,6 +12,7 @@ import numpy as np
 import pytest
 from sklearn.base import BaseEstimator, RegressorMixin
 from sklearn.datasets import make_classification
+from sklearn.exceptions import NotFittedError
 from sklearn.neural_network import MLPRegressor
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
@@ -251,3 +252,41 @@ def test_the_regressor_exports_as_registered(loss, dtype):
         expected = reg.predict(X)
         tol = TOLERANCE[dtype]
         np.testing.assert_allclose(got.reshape(expected.shape), expected, tol, tol)
+
+
+# ------------------------------------------------- what cannot be exported
+
+
+@pytest.mark.parametrize("options", [None, {"zipmap": False}], ids=["zipmap", "none"])
+@pytest.mark.parametrize("estimator", [BackpropMLPClassifier, BackpropMLPRegressor])
+def test_unfitted_model_is_refused_as_not_fitted(estimator, options):
+    X, _ = _data()
+    if options and estimator is BackpropMLPRegressor:
+        options = None  # a regressor has no zipmap
+    with pytest.raises(NotFittedError, match=f"This {estimator.__name__} instance "):
+        skl2onnx.to_onnx(estimator(), X[:1].astype(np.float32), options=options)
+
+
+def _labels_through_onnx(model, X, **options):
+    onx = skl2onnx.to_onnx(
+        model, X[:1].astype(np.float32), options={"zipmap": False, **options}
+    )
+    session = ort.InferenceSession(
+        onx.SerializeToString(), providers=["CPUExecutionProvider"]
+    )
+    return session.run(None, {session.get_inputs()[0].name: X.astype(np.float32)})[0]
+
+
+def test_uint64_labels_from_2_63_are_refused_and_smaller_ones_round_trip():
+    X, y = _data()
+    big = _fit(y.astype(np.uint64) + np.uint64(2**63 - 1))  # the last fits int64
+    with pytest.raises(ValueError, match=r"classes_ include \[9223372036854775808, "):
+        skl2onnx.to_onnx(big, X[:1].astype(np.float32))
+    # Class indices carry no label, so they need none of them to fit.
+    indices = _labels_through_onnx(big, X, nocl=True)
+    _assert_labels_agree_off_ties(big[-1].classes_[indices], big, X, 1e-5)
+
+    small = _fit(y.astype(np.uint64) + np.uint64(2**63 - 3))  # all fit int64
+    labels = _labels_through_onnx(small, X)
+    assert labels.min() > 0  # none wrapped to a negative int64
+    _assert_labels_agree_off_ties(labels, small, X, 1e-5)

@@ -34,10 +34,20 @@ converter, :func:`convert_regressor`, keys its output on ``out_activation_``
 ('identity' or 'exp') and outputs ``variable`` of shape ``(n, n_outputs)``;
 it is registered with :func:`register` when a ``BackpropMLPRegressor``
 exists.
+
+What the graph cannot hold is refused at export, with a message that says
+what to do instead: a model that is not fitted (scikit-learn's
+``NotFittedError``, from :func:`parse_classifier` for a classifier, whose
+outputs skl2onnx declares from ``classes_``), and unsigned labels from
+``2**63`` up, which int64 labels would wrap to negative numbers.
 """
 
 import numpy as np
 from skl2onnx import update_registered_converter
+
+# skl2onnx's own classifier parser (the outputs and the ZipMap), which ours
+# runs after its checks, as skl2onnx's custom-parser examples do.
+from skl2onnx._parse import _parse_sklearn_classifier
 from skl2onnx.common.data_types import (
     DoubleTensorType,
     FloatTensorType,
@@ -57,6 +67,7 @@ __all__ = [
     "calculate_regressor_output_shapes",
     "convert_classifier",
     "convert_regressor",
+    "parse_classifier",
     "register",
 ]
 
@@ -202,10 +213,23 @@ def _is_multilabel(model):
     return model.out_activation_ == "logistic" and model.n_outputs_ > 1
 
 
+_INT64_MAX = np.iinfo(np.int64).max
+
+
 def _label_values(scope, model):
     """The class labels as stored in the graph: int64 or UTF-8 strings."""
     classes = np.asarray(get_label_classes(scope, model))
     if classes.dtype.kind in "biu":
+        # uint64 labels from 2**63 up would wrap to negative int64 labels.
+        too_large = classes[classes > _INT64_MAX] if classes.dtype.kind == "u" else []
+        if len(too_large):
+            raise ValueError(
+                f"This model's classes_ include {too_large.tolist()}, beyond "
+                f"the int64 labels of ONNX (at most 2**63 - 1 = {_INT64_MAX}): "
+                "they would come out of the graph as other numbers. Fit it on "
+                "smaller integers or on strings (y.astype(str)), or export it "
+                "with options={'nocl': True} to output class indices."
+            )
         return classes.astype(np.int64), onnx_proto.TensorProto.INT64
     if classes.dtype.kind == "f":
         if not np.array_equal(classes, np.round(classes)):
@@ -221,7 +245,47 @@ def _label_values(scope, model):
     )
 
 
+def _check_fitted(model):
+    check_is_fitted(
+        model,
+        msg="This %(name)s instance is not fitted yet: fit it before exporting "
+        "it to ONNX.",
+    )
+
+
 # --------------------------------------------------------------- classifier
+
+
+def parse_classifier(scope, model, inputs, custom_parsers=None):
+    """Check that a classifier can be exported, then declare its outputs.
+
+    skl2onnx's classifier parser reads ``classes_`` first: an unfitted model
+    would fail there with a message about the number of classes.
+
+    Parameters
+    ----------
+    scope : skl2onnx.common._topology.Scope
+    model : BackpropMLPClassifier
+    inputs : list of skl2onnx.common._topology.Variable
+    custom_parsers : dict, default=None
+
+    Returns
+    -------
+    outputs : list of skl2onnx.common._topology.Variable
+
+    Raises
+    ------
+    sklearn.exceptions.NotFittedError
+        If the model is not fitted.
+    ValueError
+        For labels the graph cannot hold.
+    """
+    _check_fitted(model)
+    if not _is_multilabel(model):
+        _label_values(scope, model)
+    return _parse_sklearn_classifier(
+        scope, model, inputs, custom_parsers=custom_parsers
+    )
 
 
 def calculate_classifier_output_shapes(operator):
@@ -233,7 +297,7 @@ def calculate_classifier_output_shapes(operator):
         The operator whose ``raw_operator`` is a fitted classifier.
     """
     model = operator.raw_operator
-    check_is_fitted(model)
+    _check_fitted(model)
     n = operator.inputs[0].get_first_dimension()
     classes = np.asarray(get_label_classes(operator.scope_inst, model))
     label_shape = [n, len(classes)] if _is_multilabel(model) else [n]
@@ -291,7 +355,7 @@ def calculate_regressor_output_shapes(operator):
     operator : skl2onnx.common._topology.Operator
         The operator whose ``raw_operator`` is a fitted regressor.
     """
-    check_is_fitted(operator.raw_operator)
+    _check_fitted(operator.raw_operator)
     n = operator.inputs[0].get_first_dimension()
     n_outputs = operator.raw_operator.n_outputs_
     operator.outputs[0].type = _tensor_type(operator)(shape=[n, n_outputs])
@@ -336,6 +400,7 @@ def register():
         "BackpropMLPClassifier",
         calculate_classifier_output_shapes,
         convert_classifier,
+        parser=parse_classifier,
         options=_CLASSIFIER_OPTIONS,
     )
     regressor = getattr(backprop_mlp, "BackpropMLPRegressor", None)
