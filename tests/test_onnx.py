@@ -290,3 +290,86 @@ def test_uint64_labels_from_2_63_are_refused_and_smaller_ones_round_trip():
     labels = _labels_through_onnx(small, X)
     assert labels.min() > 0  # none wrapped to a negative int64
     _assert_labels_agree_off_ties(labels, small, X, 1e-5)
+
+
+def test_a_sample_of_another_width_is_refused():
+    X, y = _data()
+    with pytest.raises(ValueError, match=r"has 4 columns, but .* fitted on 5 features"):
+        skl2onnx.to_onnx(_fit(y)[-1], X[:1, :4].astype(np.float32))
+
+
+# ---------------------------------------------------------- DataFrame input
+# For a DataFrame, skl2onnx makes one input per column; the graph
+# concatenates them in the order of the model's features.
+
+pd = pytest.importorskip("pandas")
+COLUMNS = ["a", "b", "c", "d", "e"]
+
+
+def _run_frame(model, frame, sample):
+    options = {"zipmap": False} if hasattr(model, "classes_") else None
+    onx = skl2onnx.to_onnx(model, sample, options=options)
+    session = ort.InferenceSession(
+        onx.SerializeToString(), providers=["CPUExecutionProvider"]
+    )
+    feed = {v.name: frame[[v.name]].to_numpy() for v in session.get_inputs()}
+    return session.run(None, feed)
+
+
+@pytest.mark.parametrize(
+    "dtypes",
+    [
+        {c: np.float32 for c in COLUMNS},
+        {c: np.float64 for c in COLUMNS},
+        {"a": np.float32, "b": np.float64, "c": np.int64, "d": np.float64},
+    ],
+    ids=["float32", "float64", "mixed"],
+)
+def test_classifier_fitted_on_a_dataframe_exports_from_one(dtypes):
+    X, y = _data()
+    # Whole tenths, so that the int64 column loses nothing.
+    frame = pd.DataFrame(np.round(X[: len(y)], 1) * 10, columns=COLUMNS)
+    frame = frame.astype(dtypes)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        model = BackpropMLPClassifier(
+            hidden_layer_sizes=(6,), max_iter=20, random_state=0
+        ).fit(frame, y)
+    # The sample's columns in another order (inputs are fed by name), the
+    # float32 one first (a float64 one makes the graph double all the same).
+    order = ["a", "e", "d", "c", "b"]
+    labels, proba = _run_frame(model, frame, frame[order][:1])
+    # Double if any column is: predict computes in float64 then too.
+    double = np.float64 in dtypes.values()
+    tolerance = TOLERANCE[np.float64 if double else np.float32]
+    assert proba.dtype == (np.float64 if double else np.float32)
+    np.testing.assert_allclose(proba, model.predict_proba(frame), atol=tolerance)
+    _assert_labels_agree_off_ties(labels, model, frame, tolerance)
+
+
+def test_regressor_fitted_on_an_array_exports_from_a_dataframe():
+    X, y = _data()
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        model = BackpropMLPRegressor(
+            hidden_layer_sizes=(6,), max_iter=20, random_state=0
+        )
+        model.fit(X[: len(y)], y)
+    frame = pd.DataFrame(X, columns=COLUMNS)
+    (got,) = _run_frame(model, frame, frame[:1])
+    np.testing.assert_allclose(got.ravel(), model.predict(X), rtol=1e-10, atol=1e-10)
+
+
+def test_a_dataframe_of_other_columns_is_refused():
+    X, y = _data()
+    frame = pd.DataFrame(X[: len(y)], columns=COLUMNS)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        model = BackpropMLPClassifier(
+            hidden_layer_sizes=(6,), max_iter=5, random_state=0
+        ).fit(frame, y)
+    other = frame.rename(columns={"e": "f"})
+    with pytest.raises(ValueError, match=r"columns \['a', 'b', 'c', 'd', 'f'\], but"):
+        skl2onnx.to_onnx(model, other[:1])
+    with pytest.raises(ValueError, match="hold strings"):
+        skl2onnx.to_onnx(model, frame.astype({"a": str})[:1])
