@@ -4,7 +4,7 @@ A :class:`BlockSource` stands for data too large for memory: a dask array,
 a folder of ``.npy`` files, a numpy memmap, or any list of functions that
 each load one block. Training holds two blocks in memory at most; each block
 is checked as it is loaded, and a bad one stops training with an error that
-names it.
+names it (and its file, for a folder of ``.npy`` files).
 """
 
 import math
@@ -27,6 +27,11 @@ class BlockSource:
     functions that load the blocks (a Parquet file each, an HDF5 dataset, a
     database query...).
 
+    A block declared with no rows is skipped and never loaded: filtering a
+    dask array leaves empty chunks. It counts in no attribute below, and
+    messages name every block by its position among all those given (its
+    dask chunk, its file), skipped ones included.
+
     Parameters
     ----------
     loaders : sequence of callable
@@ -37,11 +42,15 @@ class BlockSource:
         needs the total before its first epoch (for ``batch_size='auto'``,
         ``t_`` and the mean loss of an epoch), and checks each block against
         it.
+    names : sequence of str, default=None
+        What messages call each block besides its position, e.g. its file.
 
     Attributes
     ----------
+    loaders : list of callable
+        The loaders of the blocks that have rows.
     n_rows : list of int
-        Rows per block.
+        Rows per block, for the blocks that have rows.
 
     See Also
     --------
@@ -61,25 +70,55 @@ class BlockSource:
            [10., 11.]])
     """
 
-    def __init__(self, loaders, n_rows):
-        self.loaders = list(loaders)
-        if not all(callable(loader) for loader in self.loaders):
+    def __init__(self, loaders, n_rows, *, names=None):
+        loaders = list(loaders)
+        if not all(callable(loader) for loader in loaders):
             raise TypeError(
                 "loaders must be functions that each return one block, "
                 "(X, y) or (X, y, sample_weight)."
             )
-        self.n_rows = [int(n) for n in n_rows]
-        if len(self.n_rows) != len(self.loaders) or min(self.n_rows, default=0) < 0:
+        counts = [int(n) for n in n_rows]
+        if len(counts) != len(loaders) or min(counts, default=0) < 0:
             raise ValueError(
                 f"n_rows must hold one non-negative row count per block "
-                f"({len(self.loaders)}), got {list(n_rows)}."
+                f"({len(loaders)}), got {list(n_rows)}."
             )
+        names = [None] * len(loaders) if names is None else list(names)
+        if len(names) != len(loaders):
+            raise ValueError(
+                f"names must hold one name per block ({len(loaders)}), got "
+                f"{len(names)}."
+            )
+        kept = [i for i, n in enumerate(counts) if n > 0]
+        self.loaders = [loaders[i] for i in kept]
+        self.n_rows = [counts[i] for i in kept]
+        self._where = [
+            f"Block {i} of the source" + (f" ({names[i]})" if names[i] else "")
+            for i in kept
+        ]
+        self._n_skipped = len(counts) - len(kept)
 
     def __len__(self):
         return len(self.loaders)
 
     def __repr__(self):
-        return f"<BlockSource: {len(self)} blocks, {sum(self.n_rows)} rows>"
+        skipped = f", {self._n_skipped} empty skipped" if self._n_skipped else ""
+        return f"<BlockSource: {len(self)} blocks, {sum(self.n_rows)} rows{skipped}>"
+
+    def describe(self, i):
+        """How messages name block ``i``: ``'Block 3 of the source (X_3.npy)'``.
+
+        Parameters
+        ----------
+        i : int
+            The block's position among the blocks that have rows.
+
+        Returns
+        -------
+        name : str
+            With its position among all the blocks given, and its name.
+        """
+        return self._where[i]
 
     def load(self, i):
         """Load block ``i`` as it is stored, unchecked.
@@ -87,7 +126,7 @@ class BlockSource:
         Parameters
         ----------
         i : int
-            The block's position in the source.
+            The block's position among the blocks that have rows.
 
         Returns
         -------
@@ -97,7 +136,7 @@ class BlockSource:
         block = self.loaders[i]()
         if not isinstance(block, tuple) or len(block) not in (2, 3):
             raise TypeError(
-                f"Block {i} of the source is not a tuple (X, y) or (X, y, "
+                f"{self.describe(i)} is not a tuple (X, y) or (X, y, "
                 f"sample_weight), got {type(block).__name__}."
             )
         return block if len(block) == 3 else (*block, None)
@@ -155,7 +194,8 @@ class BlockSource:
         Block ``i`` is ``X_<i>.npy`` and ``y_<i>.npy``, with
         ``sample_weight_<i>.npy`` if that file exists; blocks are taken in
         the numeric order of ``<i>`` (``X_2.npy`` before ``X_10.npy``). Only
-        the files' headers are read here.
+        the files' headers are read here; a file of Python objects (a pickled
+        array) is refused, as unpickling a file can run any code.
 
         Parameters
         ----------
@@ -174,17 +214,20 @@ class BlockSource:
             for m in map(re.compile(r"X_(\d+)\.npy").fullmatch, names)
             if m
         )
-        loaders, n_rows = [], []
-        for _, key in numbers:
+        loaders, n_rows, block_names = [], [], []
+        for i, (_, key) in enumerate(numbers):
             paths = [os.path.join(folder, f"{kind}_{key}.npy") for kind in "Xy"]
             if not os.path.exists(paths[1]):
                 raise ValueError(f"{paths[0]} has no labels: {paths[1]} is missing.")
             weights = os.path.join(folder, f"sample_weight_{key}.npy")
             paths.append(weights if os.path.exists(weights) else None)
-            # mmap_mode reads the header (the shape) and maps, never reads, data.
-            n_rows.append(len(np.load(paths[0], mmap_mode="r")))
-            loaders.append(lambda paths=paths: _load_npy(*paths))
-        return cls(loaders, n_rows)
+            block_names.append(f"X_{key}.npy")
+            where = f"Block {i} of the source ({block_names[-1]})"
+            shapes = [_npy_shape(path, where) for path in paths if path is not None]
+            # A 0-d X is no empty block: loaded, it is refused as not 2-d.
+            n_rows.append(shapes[0][0] if shapes[0] else 1)
+            loaders.append(lambda paths=paths, where=where: _load_npy(where, *paths))
+        return cls(loaders, n_rows, names=block_names)
 
     @classmethod
     def from_dask(cls, X, y, sample_weight=None):
@@ -289,9 +332,46 @@ def _release_mapped_pages(X, rows):
     madvise(mmap.MADV_DONTNEED, start, stop - start)
 
 
-def _load_npy(X_path, y_path, sample_weight_path):
-    sw = None if sample_weight_path is None else np.load(sample_weight_path)
-    return np.load(X_path), np.load(y_path), sw
+def _npy_shape(path, where):
+    """The shape a ``.npy`` file declares, from its header alone.
+
+    Refuses a file of Python objects now, rather than when training
+    reaches it (``np.load`` refuses to unpickle it, naming neither).
+    """
+    formats = np.lib.format
+    try:
+        with open(path, "rb") as file:
+            version = formats.read_magic(file)
+            # Versions 2 and 3 differ in the header's encoding only.
+            if version == (1, 0):
+                shape, _, dtype = formats.read_array_header_1_0(file)
+            else:
+                shape, _, dtype = formats.read_array_header_2_0(file)
+    except (OSError, ValueError) as exc:
+        raise ValueError(f"{where}: {path} is not a .npy file: {exc}") from None
+    if dtype.hasobject:
+        raise ValueError(_PICKLED.format(where=where, path=path))
+    return shape
+
+
+_PICKLED = (
+    "{where}: {path} holds Python objects (a pickled array), which are not "
+    "loaded: unpickling a file can run any code. Save the block as numbers "
+    "(np.save of a numeric array)."
+)
+
+
+def _load_npy(where, X_path, y_path, sample_weight_path):
+    def load(path):
+        try:
+            return np.load(path)  # never unpickles (allow_pickle=False)
+        except ValueError as exc:
+            if "allow_pickle" in str(exc):
+                raise ValueError(_PICKLED.format(where=where, path=path)) from None
+            raise ValueError(f"{where}: {path}: {exc}") from None
+
+    sw = None if sample_weight_path is None else load(sample_weight_path)
+    return load(X_path), load(y_path), sw
 
 
 class _CheckedBlocks:
@@ -314,15 +394,15 @@ class _CheckedBlocks:
     def load(self, i):
         """Block ``i`` checked: ``(X, y, sample_weight)`` as training uses them."""
         X, y, sw = self.source.load(i)
-        where = f"Block {i} of the source"
+        where = self.source.describe(i)
         try:
             X = check_array(
                 X,
                 dtype=(np.float64, np.float32) if self.dtype is None else self.dtype,
                 input_name="X",
             )
-        except ValueError as exc:
-            raise ValueError(f"{where}: {exc}") from None
+        except (TypeError, ValueError) as exc:
+            raise type(exc)(f"{where}: {exc}") from None
         if self.dtype is None:
             self.dtype = X.dtype
         if self.n_features is None:

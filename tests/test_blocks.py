@@ -1,0 +1,139 @@
+"""Block sources: empty chunks and pickled files.
+
+The oracle is the same data given another way: a source with empty blocks
+trains the model ``fit`` trains on its rows.
+"""
+
+import re
+
+import numpy as np
+import pytest
+from sklearn.datasets import make_classification
+
+from backprop_mlp import BackpropMLPClassifier, BlockSource, fit_blocks
+
+pytestmark = pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
+
+BLOCK = 40
+COLUMNS = ["a", "b", "c", "d", "e"]
+
+
+@pytest.fixture(scope="module")
+def data():
+    X, y = make_classification(200, 5, n_informative=3, random_state=0)
+    return X, y
+
+
+def _params():
+    # Batches are the blocks, in order: the in-memory fit is the oracle.
+    return dict(
+        hidden_layer_sizes=(4,),
+        max_iter=4,
+        batch_size=BLOCK,
+        shuffle=False,
+        random_state=0,
+    )
+
+
+def _assert_same_weights(ours, expected):
+    assert ours.loss_curve_ == expected.loss_curve_
+    for a, b in zip(
+        ours.coefs_ + ours.intercepts_,
+        expected.coefs_ + expected.intercepts_,
+        strict=True,
+    ):
+        np.testing.assert_array_equal(a, b)
+
+
+def _loaders(blocks):
+    return [lambda block=block: block for block in blocks]
+
+
+# ------------------------------------------------------------ empty blocks
+
+
+def test_dask_recipe_with_an_empty_chunk_trains_on_the_rows_kept(data):
+    """The docs' recipe: a boolean filter, then compute_chunk_sizes()."""
+    da = pytest.importorskip("dask.array")
+    X, y = data
+    keep = np.arange(len(y)) // BLOCK != 1  # the whole second chunk goes
+    dX, dy = (da.from_array(a, chunks=BLOCK) for a in (X, y))
+    dkeep = da.from_array(keep, chunks=BLOCK)
+    dX, dy = dX[dkeep], dy[dkeep]
+    dX.compute_chunk_sizes()
+    dy.compute_chunk_sizes()
+    assert 0 in dX.chunks[0]
+    source = BlockSource.from_dask(dX, dy)
+    assert source.n_rows == [BLOCK] * 4 and "1 empty skipped" in repr(source)
+    ours = fit_blocks(BackpropMLPClassifier(**_params()), source, classes=[0, 1])
+    expected = BackpropMLPClassifier(**_params()).fit(X[keep], y[keep])
+    _assert_same_weights(ours, expected)
+
+
+def test_empty_blocks_are_never_loaded_and_messages_count_them(data):
+    X, y = data
+
+    def never():
+        raise AssertionError("an empty block was loaded")
+
+    bad = X[BLOCK : 2 * BLOCK].copy()
+    bad[0, 0] = np.nan
+    loaders = [never, lambda: (X[:BLOCK], y[:BLOCK]), never]
+    loaders.append(lambda: (bad, y[BLOCK : 2 * BLOCK]))
+    source = BlockSource(loaders, n_rows=[0, BLOCK, 0, BLOCK])
+    assert len(source) == 2 and source.n_rows == [BLOCK, BLOCK]
+    # The bad block is the fourth given: named by that position.
+    with pytest.raises(ValueError, match="Block 3 of the source: Input X contains NaN"):
+        fit_blocks(BackpropMLPClassifier(**_params()), source, classes=[0, 1])
+
+
+def test_a_source_of_empty_blocks_only_is_still_refused():
+    empty = (np.empty((0, 5)), np.empty(0))
+    source = BlockSource(_loaders([empty, empty]), n_rows=[0, 0])
+    with pytest.raises(ValueError, match="The block source is empty"):
+        fit_blocks(BackpropMLPClassifier(), source, classes=[0, 1])
+
+
+# ------------------------------------------------------ pickled .npy files
+
+
+def _npy_folder(folder, X, y, pickled=None):
+    """Two blocks; the file named ``pickled`` holds Python objects."""
+    for i in range(2):
+        rows = slice(i * BLOCK, (i + 1) * BLOCK)
+        for kind, a in (("X", X[rows]), ("y", y[rows]), ("sample_weight", y[rows])):
+            name = f"{kind}_{i}.npy"
+            value = a.astype(object) if name == pickled else a
+            np.save(folder / name, value, allow_pickle=name == pickled)
+
+
+@pytest.mark.parametrize("pickled", ["X_1.npy", "y_1.npy", "sample_weight_1.npy"])
+def test_pickled_npy_block_is_refused_naming_block_and_file(data, tmp_path, pickled):
+    _npy_folder(tmp_path, *data, pickled=pickled)
+    message = (
+        rf"Block 1 of the source \(X_1\.npy\): {re.escape(str(tmp_path / pickled))}"
+        r" holds Python objects \(a pickled array\)"
+    )
+    with pytest.raises(ValueError, match=message):
+        BlockSource.from_npy_folder(tmp_path)
+
+
+def test_npy_block_pickled_after_the_source_was_made(data, tmp_path):
+    _npy_folder(tmp_path, *data)
+    source = BlockSource.from_npy_folder(tmp_path)
+    np.save(tmp_path / "y_1.npy", data[1][:BLOCK].astype(object), allow_pickle=True)
+    path = re.escape(str(tmp_path / "y_1.npy"))
+    with pytest.raises(ValueError, match=rf"Block 1 .*\(X_1\.npy\): {path} holds"):
+        source.load(1)
+
+
+def test_npy_blocks_train_the_model_fit_trains(data, tmp_path):
+    X, y = data
+    _npy_folder(tmp_path, X, y)
+    source = BlockSource.from_npy_folder(tmp_path)
+    assert source.describe(1) == "Block 1 of the source (X_1.npy)"
+    ours = fit_blocks(BackpropMLPClassifier(**_params()), source, classes=[0, 1])
+    rows = slice(0, 2 * BLOCK)
+    expected = BackpropMLPClassifier(**_params())
+    expected.fit(X[rows], y[rows], sample_weight=y[rows].astype(float))
+    _assert_same_weights(ours, expected)
