@@ -12,6 +12,7 @@ import os
 import re
 
 import numpy as np
+import scipy.sparse as sp
 from sklearn.utils import check_array, column_or_1d
 
 __all__ = ["BlockSource"]
@@ -22,7 +23,8 @@ class BlockSource:
 
     Each block is ``(X, y)`` or ``(X, y, sample_weight)``, with ``X`` of shape
     ``(n_rows, n_features)``: the same ``n_features`` in every block, the
-    number of rows free. Build one with :meth:`from_dask`,
+    number of rows free. ``X`` may be a numpy array or a CSR matrix (another
+    scipy.sparse format is converted). Build one with :meth:`from_dask`,
     :meth:`from_npy_folder` or :meth:`from_arrays`, or directly from
     functions that load the blocks (a Parquet file each, an HDF5 dataset, a
     database query...).
@@ -153,8 +155,9 @@ class BlockSource:
 
         Parameters
         ----------
-        X : array-like of shape (n_samples, n_features)
-            Anything that supports ``X[start:stop]`` and ``X.shape``.
+        X : array-like or sparse matrix of shape (n_samples, n_features)
+            Anything that supports ``X[start:stop]`` and ``X.shape``; a
+            sparse matrix's blocks are CSR.
         y : array-like of shape (n_samples,)
         block_size : int
             Rows per block; the last block may be smaller.
@@ -164,6 +167,8 @@ class BlockSource:
         -------
         source : BlockSource
         """
+        if sp.issparse(X):
+            X = X.tocsr()  # rows slice from CSR only; a no-op for CSR
         n_samples = X.shape[0]
         if len(y) != n_samples:
             raise ValueError(f"X has {n_samples} rows but y has {len(y)}.")
@@ -239,6 +244,8 @@ class BlockSource:
         is connected, else on dask's default scheduler); its three parts are
         computed together, so a graph they share is computed once.
 
+        Chunks of scipy.sparse matrices are loaded as CSR blocks.
+
         Parameters
         ----------
         X : dask.array.Array of shape (n_samples, n_features) or \
@@ -301,6 +308,8 @@ def _as_dask_array(a, name):
 
 def _read_rows(X, rows):
     """Copy rows of ``X`` (2-d or 1-d) into memory, leaving none of them mapped."""
+    if sp.issparse(X):
+        return X[rows]  # a copy, as CSR
     block = np.array(X[rows])
     if isinstance(X, np.memmap):
         _release_mapped_pages(X, rows)
@@ -392,12 +401,16 @@ class _CheckedBlocks:
         self.n_features = None
 
     def load(self, i):
-        """Block ``i`` checked: ``(X, y, sample_weight)`` as training uses them."""
+        """Block ``i`` checked: ``(X, y, sample_weight)`` as training uses them.
+
+        ``X`` is a numpy array, or a CSR matrix if the block is sparse.
+        """
         X, y, sw = self.source.load(i)
         where = self.source.describe(i)
         try:
             X = check_array(
                 X,
+                accept_sparse="csr",
                 dtype=(np.float64, np.float32) if self.dtype is None else self.dtype,
                 input_name="X",
             )
