@@ -1,8 +1,9 @@
-"""Block sources: empty chunks, pickled files and sparse blocks.
+"""Block sources: empty chunks, pickled files, sparse and DataFrame blocks.
 
 The oracle is the same data given another way: a source with empty blocks
-trains the model ``fit`` trains on its rows, and a sparse block holds the
-numbers of the dense array it was cut from.
+trains the model ``fit`` trains on its rows, a sparse or DataFrame block
+holds the numbers of the dense array it was cut from, and a DataFrame source
+trains the model an array source trains.
 """
 
 import re
@@ -191,3 +192,141 @@ def test_sparse_blocks_train_the_model_fit_trains_on_csr(data, kind):
     ours = fit_blocks(BackpropMLPClassifier(**_params()), source, classes=[0, 1])
     expected = BackpropMLPClassifier(**_params()).fit(sp.csr_matrix(X), y)
     _assert_same_weights(ours, expected)
+
+
+# -------------------------------------------------------- DataFrame blocks
+
+pd = pytest.importorskip("pandas")
+
+
+def _frame_blocks(X, y, columns_of_block=None):
+    """Blocks of DataFrames; block i has ``columns_of_block(i)`` in that order."""
+    blocks = []
+    for i in range(len(y) // BLOCK):
+        rows = slice(i * BLOCK, (i + 1) * BLOCK)
+        frame = pd.DataFrame(X[rows], columns=COLUMNS)
+        if columns_of_block is not None:
+            frame = frame[columns_of_block(i)]
+        blocks.append((frame, y[rows]))
+    return blocks
+
+
+def _dask_frame_source(X, y):
+    dd = pytest.importorskip("dask.dataframe")
+    frame = dd.from_pandas(pd.DataFrame(X, columns=COLUMNS), npartitions=5)
+    return BlockSource.from_dask(frame, dd.from_pandas(pd.Series(y), npartitions=5))
+
+
+FRAME_SOURCES = {
+    "from_arrays": lambda X, y: BlockSource.from_arrays(
+        pd.DataFrame(X, columns=COLUMNS), pd.Series(y), BLOCK
+    ),
+    "loaders": lambda X, y: BlockSource(
+        _loaders(_frame_blocks(X, y)), n_rows=[BLOCK] * (len(y) // BLOCK)
+    ),
+    "dask": _dask_frame_source,
+}
+
+
+@pytest.mark.parametrize("kind", FRAME_SOURCES)
+def test_dataframe_source_names_its_features_and_trains_as_arrays(data, kind):
+    X, y = data
+    source = FRAME_SOURCES[kind](X, y)
+    assert source.feature_names().tolist() == COLUMNS
+    ours = fit_blocks(BackpropMLPClassifier(**_params()), source, classes=[0, 1])
+    arrays = BlockSource.from_arrays(X, y, BLOCK)
+    assert arrays.feature_names() is None
+    expected = fit_blocks(BackpropMLPClassifier(**_params()), arrays, classes=[0, 1])
+    _assert_same_weights(ours, expected)
+
+
+def test_feature_names_of_loaders_never_load_the_first_block_twice(data):
+    X, y = data
+    blocks = _frame_blocks(X, y)
+    calls = []
+
+    def counted(i):
+        calls.append(i)
+        return blocks[i]
+
+    def source():
+        loaders = [lambda i=i: counted(i) for i in range(len(blocks))]
+        return BlockSource(loaders, n_rows=[BLOCK] * len(blocks))
+
+    first = source()
+    assert first.feature_names().tolist() == COLUMNS
+    assert first.feature_names().tolist() == COLUMNS
+    assert calls == [0]
+    # Training reads the names from the first block as it loads it: at most
+    # once more than any other block (to plan the fit).
+    calls.clear()
+    trained = source()
+    fit_blocks(BackpropMLPClassifier(**_params()), trained, classes=[0, 1])
+    assert calls.count(0) <= calls.count(1) + 1
+    n_loads = len(calls)
+    assert trained.feature_names().tolist() == COLUMNS
+    assert len(calls) == n_loads
+
+
+def _shuffled_columns(i):
+    return COLUMNS if i != 3 else ["b", "a", "c", "d", "e"]
+
+
+def _renamed_columns(i):
+    return COLUMNS if i != 3 else ["a", "b", "c", "d", "e"][:4]
+
+
+@pytest.mark.parametrize(
+    ("blocks", "message"),
+    [
+        (
+            lambda X, y: _frame_blocks(X, y, _shuffled_columns),
+            r"Block 3 of the source has the columns \['b', 'a', 'c', 'd', 'e'\], but "
+            r"the first block has the columns \['a', 'b', 'c', 'd', 'e'\] \(the same, "
+            r"in another order\)",
+        ),
+        (
+            lambda X, y: [
+                (frame.set_axis(list("abcdz"), axis=1) if i == 3 else frame, y_)
+                for i, (frame, y_) in enumerate(_frame_blocks(X, y))
+            ],
+            r"Block 3 of the source has the columns \['a', 'b', 'c', 'd', 'z'\], but "
+            r"the first block has the columns \['a', 'b', 'c', 'd', 'e'\]: every",
+        ),
+        (
+            lambda X, y: [
+                (frame.to_numpy() if i == 3 else frame, y_)
+                for i, (frame, y_) in enumerate(_frame_blocks(X, y))
+            ],
+            r"Block 3 of the source has no column names, but the first block has "
+            r"the columns \['a',",
+        ),
+        (
+            lambda X, y: [
+                (frame.to_numpy() if i == 0 else frame, y_)
+                for i, (frame, y_) in enumerate(_frame_blocks(X, y))
+            ],
+            r"Block 1 of the source has the columns \['a', .*\], but the first block "
+            r"has no column names",
+        ),
+    ],
+    ids=["reordered", "renamed", "array-after-frames", "frames-after-array"],
+)
+def test_block_of_other_columns_is_refused_naming_it(data, blocks, message):
+    X, y = data
+    parts = blocks(X, y)
+    source = BlockSource(_loaders(parts), n_rows=[BLOCK] * len(parts))
+    clf = BackpropMLPClassifier(**_params()).fit(X, y)
+    before = [W.copy() for W in clf.coefs_]
+    with pytest.raises(ValueError, match=message):
+        fit_blocks(clf, source, classes=[0, 1])
+    for W, W_before in zip(clf.coefs_, before, strict=True):
+        np.testing.assert_array_equal(W, W_before)
+
+
+def test_columns_of_mixed_name_types_are_refused_naming_the_block(data):
+    X, y = data
+    frame = pd.DataFrame(X[:BLOCK], columns=["a", "b", 2, "d", "e"])
+    source = BlockSource(_loaders([(frame, y[:BLOCK])]), n_rows=[BLOCK])
+    with pytest.raises(TypeError, match="Block 0 of the source: Feature names are"):
+        fit_blocks(BackpropMLPClassifier(), source, classes=[0, 1])

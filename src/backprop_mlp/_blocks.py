@@ -14,8 +14,12 @@ import re
 import numpy as np
 import scipy.sparse as sp
 from sklearn.utils import check_array, column_or_1d
+from sklearn.utils.validation import _get_feature_names
 
 __all__ = ["BlockSource"]
+
+# The feature names of a source whose first block was not loaded yet.
+_UNKNOWN = object()
 
 
 class BlockSource:
@@ -23,11 +27,12 @@ class BlockSource:
 
     Each block is ``(X, y)`` or ``(X, y, sample_weight)``, with ``X`` of shape
     ``(n_rows, n_features)``: the same ``n_features`` in every block, the
-    number of rows free. ``X`` may be a numpy array or a CSR matrix (another
-    scipy.sparse format is converted). Build one with :meth:`from_dask`,
-    :meth:`from_npy_folder` or :meth:`from_arrays`, or directly from
-    functions that load the blocks (a Parquet file each, an HDF5 dataset, a
-    database query...).
+    number of rows free. ``X`` may be a numpy array, a CSR matrix (another
+    scipy.sparse format is converted) or a DataFrame, whose column names
+    every block must then share, in the same order (:meth:`feature_names`).
+    Build one with :meth:`from_dask`, :meth:`from_npy_folder` or
+    :meth:`from_arrays`, or directly from functions that load the blocks (a
+    Parquet file each, an HDF5 dataset, a database query...).
 
     A block declared with no rows is skipped and never loaded: filtering a
     dask array leaves empty chunks. It counts in no attribute below, and
@@ -46,6 +51,10 @@ class BlockSource:
         it.
     names : sequence of str, default=None
         What messages call each block besides its position, e.g. its file.
+    feature_names : array-like of str, default=None
+        The column names of every block's ``X``, for loaders that return
+        arrays of known columns (:meth:`from_dask` of a dask DataFrame). By
+        default they are those of the first block's ``X``, if a DataFrame.
 
     Attributes
     ----------
@@ -72,7 +81,7 @@ class BlockSource:
            [10., 11.]])
     """
 
-    def __init__(self, loaders, n_rows, *, names=None):
+    def __init__(self, loaders, n_rows, *, names=None, feature_names=None):
         loaders = list(loaders)
         if not all(callable(loader) for loader in loaders):
             raise TypeError(
@@ -99,6 +108,10 @@ class BlockSource:
             for i in kept
         ]
         self._n_skipped = len(counts) - len(kept)
+        self._feature_names = _UNKNOWN
+        self._declared_names = feature_names is not None
+        if feature_names is not None:
+            self._feature_names = np.asarray(feature_names, dtype=object)
 
     def __len__(self):
         return len(self.loaders)
@@ -143,6 +156,23 @@ class BlockSource:
             )
         return block if len(block) == 3 else (*block, None)
 
+    def feature_names(self):
+        """The column names of the blocks' ``X``, or None if it has none.
+
+        Those of the first block's ``X`` when it is a DataFrame (with string
+        column names, as scikit-learn's ``feature_names_in_``); training
+        refuses a block whose columns differ from them, or come in another
+        order. For a source of loaders, the first call loads the first block,
+        unless training has loaded it already.
+
+        Returns
+        -------
+        feature_names : ndarray of str objects, or None
+        """
+        if self._feature_names is _UNKNOWN:
+            self._feature_names = _column_names(self.load(0)[0], self.describe(0))
+        return self._feature_names
+
     # ------------------------------------------------------------ sources
 
     @classmethod
@@ -157,7 +187,8 @@ class BlockSource:
         ----------
         X : array-like or sparse matrix of shape (n_samples, n_features)
             Anything that supports ``X[start:stop]`` and ``X.shape``; a
-            sparse matrix's blocks are CSR.
+            DataFrame's column names are the source's :meth:`feature_names`,
+            a sparse matrix's blocks are CSR.
         y : array-like of shape (n_samples,)
         block_size : int
             Rows per block; the last block may be smaller.
@@ -190,6 +221,7 @@ class BlockSource:
         return cls(
             [lambda start=start: loader(start) for start in starts],
             [min(block_size, n_samples - start) for start in starts],
+            feature_names=_column_names(X, "X"),
         )
 
     @classmethod
@@ -244,7 +276,8 @@ class BlockSource:
         is connected, else on dask's default scheduler); its three parts are
         computed together, so a graph they share is computed once.
 
-        Chunks of scipy.sparse matrices are loaded as CSR blocks.
+        Chunks of scipy.sparse matrices are loaded as CSR blocks. A dask
+        DataFrame's column names are the source's :meth:`feature_names`.
 
         Parameters
         ----------
@@ -259,6 +292,8 @@ class BlockSource:
         """
         import dask
 
+        # An empty pandas frame of the dask frame's columns.
+        feature_names = _column_names(getattr(X, "_meta", None), "X")
         X, y, sample_weight = (
             _as_dask_array(a, name)
             for a, name in ((X, "X"), (y, "y"), (sample_weight, "sample_weight"))
@@ -285,7 +320,11 @@ class BlockSource:
             block = dask.compute(*parts)
             return block if len(block) == 3 else (*block, None)
 
-        return cls([lambda i=i: loader(i) for i in range(len(chunks))], chunks)
+        return cls(
+            [lambda i=i: loader(i) for i in range(len(chunks))],
+            chunks,
+            feature_names=feature_names,
+        )
 
 
 def _as_dask_array(a, name):
@@ -304,6 +343,14 @@ def _as_dask_array(a, name):
             f"{name}.compute_chunk_sizes() first."
         )
     return a
+
+
+def _column_names(X, where):
+    """The feature names of ``X`` as scikit-learn reads them, or None."""
+    try:
+        return _get_feature_names(X)
+    except TypeError as exc:  # names of several types
+        raise TypeError(f"{where}: {exc}") from None
 
 
 def _read_rows(X, rows):
@@ -407,11 +454,15 @@ class _CheckedBlocks:
         """
         X, y, sw = self.source.load(i)
         where = self.source.describe(i)
+        self._check_columns(i, X, where)
         try:
+            # Rows in C order: batches are rows, and a DataFrame's (column
+            # major) block then trains exactly as the same numbers in an array.
             X = check_array(
                 X,
                 accept_sparse="csr",
                 dtype=(np.float64, np.float32) if self.dtype is None else self.dtype,
+                order="C",
                 input_name="X",
             )
         except (TypeError, ValueError) as exc:
@@ -445,3 +496,31 @@ class _CheckedBlocks:
                     f"{sw.min() if len(sw) else None}."
                 )
         return X, y, sw
+
+    def _check_columns(self, i, X, where):
+        """Refuse a block whose column names are not the first block's."""
+        source = self.source
+        names = _column_names(X, where)
+        if source._feature_names is _UNKNOWN and i == 0:
+            source._feature_names = names  # no need to load it twice
+        expected = source.feature_names()
+        if names is None and source._declared_names:
+            return  # arrays cut from a frame of known columns (dask)
+        if _same_names(names, expected):
+            return
+        reordered = names is not None and expected is not None
+        reordered = reordered and sorted(names) == sorted(expected)
+        raise ValueError(
+            f"{where} has {_columns(names)}, but the first block has "
+            f"{_columns(expected)}"
+            + (" (the same, in another order)" if reordered else "")
+            + ": every block must have the same columns, in the same order."
+        )
+
+
+def _same_names(a, b):
+    return a is b if a is None or b is None else np.array_equal(a, b)
+
+
+def _columns(names):
+    return "no column names" if names is None else f"the columns {names.tolist()}"
