@@ -14,10 +14,10 @@ import os
 import pytest
 from threadpoolctl import threadpool_limits
 
-from backprop_mlp import _kernels, config_context
+from backprop_mlp import _operations, config_context
 
 # The compiled path: numba installed, and numpy 2, whose rounding it copies.
-HAS_NUMBA = importlib.util.find_spec("numba") is not None and _kernels.NUMPY_2
+HAS_NUMBA = importlib.util.find_spec("numba") is not None and _operations.NUMPY_2
 
 _DEFAULT_SEEDS = (0, 42)
 _ALL_SEEDS = tuple(range(20))

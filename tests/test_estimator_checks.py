@@ -62,10 +62,14 @@ REGRESSOR_CONFIGS = [
 
 
 def _estimators():
+    # Not the Poisson loss with plain SGD: on the checks' unscaled data (X
+    # around 100) its first step overflows the exp link, and a fit that
+    # completes no epoch is refused, as it should be.
     return [BackpropMLPClassifier(random_state=0, **config) for config in CONFIGS] + [
         BackpropMLPRegressor(loss=loss, random_state=0, **config)
         for loss in ("squared_error", "poisson")
         for config in REGRESSOR_CONFIGS
+        if not (loss == "poisson" and config["solver"] == "sgd")
     ]
 
 

@@ -415,55 +415,6 @@ def test_schedules_scikit_learn_has_match_it(multiclass_data, solver, learning_r
         assert_allclose(W_ours, W_theirs, rtol=1e-9, atol=1e-12)
 
 
-# ------------------------------------------------------- keep_optimizer_state
-
-
-@pytest.mark.parametrize("solver", ["adam", "sgd"])
-def test_keep_optimizer_state_continues_like_one_long_fit(multiclass_data, solver):
-    X, y = multiclass_data
-    params = dict(
-        hidden_layer_sizes=(8,),
-        solver=solver,
-        shuffle=False,
-        n_iter_no_change=100,
-        random_state=0,
-    )
-    long = BackpropMLPClassifier(max_iter=20, **params).fit(X, y)
-    results = {}
-    for keep in [True, False]:
-        clf = BackpropMLPClassifier(max_iter=10, **params).fit(X, y)
-        clf.set_params(warm_start=True, keep_optimizer_state=keep).fit(X, y)
-        assert len(clf.loss_curve_) == 20
-        results[keep] = clf
-    for W, W_long in zip(results[True].coefs_, long.coefs_, strict=True):
-        assert_array_equal(W, W_long)
-    assert_array_equal(results[True].loss_curve_, long.loss_curve_)
-    # Resetting the optimizer, as scikit-learn does, is another trajectory.
-    assert _max_diff(results[False].coefs_, long.coefs_) > 1e-6
-
-
-def test_keep_optimizer_state_restarts_the_cosine_schedule(binary_data):
-    """The first epoch of a continued cosine fit trains at the initial rate.
-
-    Regression: the kept optimizer held the rate the previous fit ended with,
-    0 for 'cosine', so the continued fit's first epoch did not move the weights.
-    """
-    X, y = binary_data
-    recorder = _Recorder(_copy_coefs)
-    clf = BackpropMLPClassifier(
-        (6,),
-        learning_rate="cosine",
-        max_iter=5,
-        shuffle=False,
-        n_iter_no_change=100,
-        random_state=0,
-        callbacks=[recorder],
-    ).fit(X, y)
-    end_of_first_fit = _copy_coefs(clf)
-    clf.set_params(warm_start=True, keep_optimizer_state=True).fit(X, y)
-    assert _max_diff(recorder.values[5], end_of_first_fit) > 1e-5
-
-
 # ------------------------------------------------------------------ callbacks
 
 

@@ -19,7 +19,11 @@ from sklearn.base import clone
 from sklearn.datasets import make_blobs
 from sklearn.exceptions import ConvergenceWarning
 
-from backprop_mlp import BackpropMLPClassifier, TrainingDivergedWarning, check_gradients
+from backprop_mlp import (
+    BackpropMLPClassifier,
+    ContinuationWarning,
+    check_gradients,
+)
 
 pytestmark = pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
 
@@ -168,37 +172,56 @@ def test_warm_start_can_turn_early_stopping_off_and_on(data):
     assert m.best_validation_score_ == max(m.validation_scores_)
 
 
+def _adam_step(m, X, y, lr):
+    """Closed form: the weights after one full-batch Adam step from m's state."""
+    before = m._optimizer
+    params = np.concatenate([W.ravel() for W in m.coefs_] + list(m.intercepts_))
+    check = check_gradients(m, X, y)
+    grad = np.concatenate(
+        [layer.backprop_weights.ravel() for layer in check.layers]
+        + [layer.backprop_biases for layer in check.layers]
+    )
+    b1, b2, eps = 0.9, 0.999, 1e-8
+    t = before.t + 1
+    m1 = b1 * before.m + (1 - b1) * grad
+    v1 = b2 * before.v + (1 - b2) * grad**2
+    lr_t = lr * np.sqrt(1 - b2**t) / (1 - b1**t)
+    return params - lr_t * m1 / (np.sqrt(v1) + eps)
+
+
+def _params(m):
+    return np.concatenate([W.ravel() for W in m.coefs_] + list(m.intercepts_))
+
+
 def test_partial_fit_after_an_early_stopping_fit(data):
     X, y = data
     m = _fitted(data, early_stopping=True)
     with pytest.raises(ValueError, match="partial_fit does not support early_stop"):
         m.partial_fit(X, y)
-    coefs = [W.copy() for W in m.coefs_]
-    # partial_fit continues the weights and the optimizer: the oracle is a
-    # warm-started one-epoch fit that keeps the optimizer's state.
-    oracle = clone(m).set_params(
-        warm_start=True, keep_optimizer_state=True, early_stopping=False, max_iter=1
-    )
-    oracle.__dict__.update(_state(m))
-    oracle.fit(X, y)
-    m.set_params(early_stopping=False).partial_fit(X, y)
-    assert m.n_iter_ == 1
-    assert not np.array_equal(m.coefs_[0], coefs[0])
-    assert_allclose(m.coefs_[0], oracle.coefs_[0], rtol=0, atol=1e-15)
+    # partial_fit continues the weights kept (the best epoch's) and the
+    # optimizer: one full-batch Adam step from its moments, in closed form.
+    m.set_params(early_stopping=False, batch_size=len(y), shuffle=False)
+    expected = _adam_step(m, X, y, lr=m.learning_rate_init)
+    n_iter = m.n_iter_
+    m.partial_fit(X, y)
+    assert m.n_iter_ == n_iter + 1
+    assert_allclose(_params(m), expected, rtol=1e-12, atol=1e-15)
 
 
 # --------------------------------------------------- 4: a kept optimizer
 
 
-def test_a_kept_optimizer_follows_a_changed_solver(data):
+def test_a_continued_run_follows_a_changed_solver(data):
     X, y = data
-    kept = _fitted(data, warm_start=True, keep_optimizer_state=True)
-    fresh = _fitted(data, warm_start=True, keep_optimizer_state=False)
-    stay = _fitted(data, warm_start=True, keep_optimizer_state=True)
-    kept.set_params(solver="sgd").fit(X, y)
+    kept = _fitted(data, warm_start="continue")
+    fresh = _fitted(data, warm_start=True)
+    stay = _fitted(data, warm_start="continue")
+    # An Adam run cannot continue as SGD: it says so, and starts a new run from
+    # the weights, as warm_start=True does.
+    with pytest.warns(ContinuationWarning, match="the solver changed"):
+        kept.set_params(solver="sgd").fit(X, y)
     fresh.set_params(solver="sgd").fit(X, y)
     stay.fit(X, y)
-    # An Adam state cannot continue as SGD: a new SGD, as without keeping.
     assert type(kept._optimizer).__name__ == "SGD"
     for W, W_fresh, W_stay in zip(kept.coefs_, fresh.coefs_, stay.coefs_, strict=True):
         assert_array_equal(W, W_fresh)
@@ -218,40 +241,29 @@ def test_a_changed_learning_rate_applies_to_a_kept_adam(data):
     X, y = data
     m = M((6,), batch_size=len(y), shuffle=False, random_state=0)
     m.partial_fit(X, y, classes=[0, 1, 2]).partial_fit(X, y)
-    before = copy.deepcopy(m._optimizer)
-    params = np.concatenate([W.ravel() for W in m.coefs_] + list(m.intercepts_))
-    check = check_gradients(m, X, y)
-    grad = np.concatenate(
-        [layer.backprop_weights.ravel() for layer in check.layers]
-        + [layer.backprop_biases for layer in check.layers]
-    )
-    lr, b1, b2, eps = 0.05, 0.9, 0.999, 1e-8
-    t = before.t + 1
-    m1 = b1 * before.m + (1 - b1) * grad
-    v1 = b2 * before.v + (1 - b2) * grad**2
-    lr_t = lr * np.sqrt(1 - b2**t) / (1 - b1**t)
-    expected = params - lr_t * m1 / (np.sqrt(v1) + eps)
-
-    m.set_params(learning_rate_init=lr).partial_fit(X, y)
-    after = np.concatenate([W.ravel() for W in m.coefs_] + list(m.intercepts_))
+    t = m._optimizer.t + 1
+    expected = _adam_step(m, X, y, lr=0.05)
+    m.set_params(learning_rate_init=0.05).partial_fit(X, y)
     assert m._optimizer.t == t
-    assert m._optimizer.learning_rate == lr
-    assert_allclose(after, expected, rtol=1e-12, atol=1e-15)
+    assert m._optimizer.learning_rate == 0.05
+    assert_allclose(_params(m), expected, rtol=1e-12, atol=1e-15)
 
 
 # ------------------------------------------------- 5: first-epoch divergence
 
 
-def test_a_first_epoch_divergence_keeps_the_initial_weights_and_their_loss(data):
+def test_a_first_epoch_divergence_is_refused_and_changes_nothing(data):
+    """No epoch completed: there is no model, and the fit says why."""
     X, y = data
-    params = dict(solver="sgd", learning_rate_init=1e30, random_state=0)
-    with pytest.warns(TrainingDivergedWarning, match="epoch 1"):
-        m = M(**params).fit(X, y)
-    start = check_gradients(params, X, y, n_entries=1)  # J at the initial weights
-    assert m.n_iter_ == 0
-    assert m.loss_ == pytest.approx(start.loss, rel=1e-12)
-    assert m.loss_curve_ == []
-    assert np.isfinite(m.predict_proba(X)).all()
+    m = M(solver="sgd", learning_rate_init=1e30, random_state=0)
+    with pytest.raises(ValueError, match=r"diverged in its first epoch.*unchanged"):
+        m.fit(X, y)
+    assert not hasattr(m, "coefs_")
+    fitted = _fitted(data, solver="sgd", warm_start=True)
+    state = _state(fitted)
+    with pytest.raises(ValueError, match="diverged in its first epoch"):
+        fitted.set_params(learning_rate_init=1e30).fit(X, y)
+    _assert_same_state(fitted, state, X)
 
 
 # ------------------------------------------- 6: class weights in partial_fit

@@ -12,7 +12,7 @@ from scipy.special import expit
 from sklearn.datasets import make_classification, make_multilabel_classification
 from sklearn.neural_network import MLPClassifier
 
-import backprop_mlp._classifier
+import backprop_mlp._targets
 from backprop_mlp import BackpropMLPClassifier, GradientCheckResult, check_gradients
 from backprop_mlp._activations import ACTIVATIONS
 from backprop_mlp._losses import SOFTMAX_OUTPUT
@@ -136,7 +136,7 @@ def test_a_wrong_output_delta_is_caught(monkeypatch):
         return 2 * (P - Y)
 
     buggy = dataclasses.replace(SOFTMAX_OUTPUT, delta=doubled_delta)
-    monkeypatch.setattr(backprop_mlp._classifier, "SOFTMAX_OUTPUT", buggy)
+    monkeypatch.setattr(backprop_mlp._targets, "SOFTMAX_OUTPUT", buggy)
     result = check_gradients({"hidden_layer_sizes": (4,), "random_state": 0}, X, y)
     assert all(error > 0.1 for error in result.errors.values())
 

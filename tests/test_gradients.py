@@ -15,9 +15,9 @@ import pytest
 import scipy.sparse as sp
 
 from backprop_mlp._activations import ACTIVATIONS
-from backprop_mlp._kernels import compiled_kernels
 from backprop_mlp._losses import LOGISTIC_OUTPUT, SOFTMAX_OUTPUT
-from backprop_mlp._network import Network
+from backprop_mlp._network import Network, _n_params
+from backprop_mlp._operations import operations_for
 
 # Every test runs on numpy's kernels, and on the compiled ones when numba is
 # installed.
@@ -87,15 +87,14 @@ def make_network(activation, output, n_outputs, seed=0, dtype=np.float64):
     net : Network
     """
     names = [activation] * len(HIDDEN) if isinstance(activation, str) else activation
+    sizes = [N_FEATURES, *HIDDEN, n_outputs]
     net = Network(
-        [N_FEATURES, *HIDDEN, n_outputs],
+        sizes,
         [ACTIVATIONS[name] for name in names],
         output,
         dtype=dtype,
+        ops=operations_for(_n_params(sizes), dtype),  # see the kernel_path fixture
     )
-    kernels = compiled_kernels(net.params.size)  # see the kernel_path fixture
-    if kernels is not None:
-        net.use_kernels(kernels)
     rng = np.random.RandomState(1000 + seed)
     net.params[...] = rng.uniform(-0.8, 0.8, net.params.size)
     return net

@@ -157,12 +157,12 @@ def test_target_length_mismatch(data):
         (
             {"hidden_layer_sizes": (3, 2), "activation": ["relu"]},
             ValueError,
-            "activation has 1 names for 2 hidden layers",
+            r"activation lists 1 name\(s\), but the network has 2 hidden layers",
         ),
         (
             {"hidden_layer_sizes": (3, 2), "activation": ["relu", "relu", "tanh"]},
             ValueError,
-            "activation has 3 names for 2 hidden layers",
+            r"activation lists 3 name\(s\), but the network has 2 hidden layers",
         ),
         (
             {"hidden_layer_sizes": (3, 2), "activation": ["relu", "sigmoid"]},
@@ -538,8 +538,8 @@ def test_overflow_keeps_last_finite_weights():
 
 def test_overflow_at_the_kept_weights_after_a_first_epoch_divergence():
     """A warm start whose first epoch diverges on data that overflows the
-    forward pass: the loss of the kept weights is inf, not NaN, and numpy's
-    overflow warning does not leak (found by test_properties)."""
+    forward pass is refused, changes nothing, and numpy's overflow warning
+    does not leak (found by test_properties)."""
     rng = np.random.default_rng(0)
     X, y = rng.normal(size=(20, 2)), rng.integers(0, 2, 20)
     clf = _clf(solver="sgd", learning_rate_init=10.0, warm_start=True)
@@ -549,12 +549,12 @@ def test_overflow_at_the_kept_weights_after_a_first_epoch_divergence():
     coefs = [W.copy() for W in clf.coefs_]
     X_huge = X * 1e30
     X_huge[4, 0] = 1e308  # finite, but x * w overflows, and inf - inf is NaN
+    n_iter, loss = clf.n_iter_, clf.loss_
     with warnings.catch_warnings():
         warnings.simplefilter("error", RuntimeWarning)
-        with pytest.warns(TrainingDivergedWarning, match="epoch 1"):
+        with pytest.raises(ValueError, match=r"diverged in its first epoch.*1e\+308"):
             clf.fit(X_huge, y)
-    assert clf.n_iter_ == 0
-    assert clf.loss_ == np.inf
+    assert (clf.n_iter_, clf.loss_) == (n_iter, loss)
     for W, W_before in zip(clf.coefs_, coefs, strict=True):
         np.testing.assert_array_equal(W, W_before)
 

@@ -23,20 +23,19 @@ from threadpoolctl import threadpool_limits
 import backprop_mlp
 from backprop_mlp import (
     BackpropMLPClassifier,
-    _kernels,
+    _operations,
     config_context,
     get_config,
     set_config,
 )
 from backprop_mlp._activations import ACTIVATIONS
-from backprop_mlp._network import _add_scaled
 from backprop_mlp._optimizers import SGD, Adam
 
 # The fits here are short on purpose: only their two paths are compared.
 pytestmark = pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
 
 # The compiled path: numba installed, and numpy 2, whose rounding it copies.
-HAS_NUMBA = importlib.util.find_spec("numba") is not None and _kernels.NUMPY_2
+HAS_NUMBA = importlib.util.find_spec("numba") is not None and _operations.NUMPY_2
 needs_numba = pytest.mark.skipif(
     not HAS_NUMBA, reason="needs numba ('fast') and numpy >= 2"
 )
@@ -70,8 +69,8 @@ def assert_same_fits(X, y, sample_weight=None, **params):
     b = fit(True, X, y, sample_weight, **params)
     if params.get("solver", "adam") != "lbfgs":
         # Else the test would pass however the compiled kernels computed.
-        assert a._optimizer.kernels is None
-        assert b._optimizer.kernels is not None
+        assert not a._optimizer.ops.compiled
+        assert b._optimizer.ops.compiled
     for u, v in zip(a.coefs_ + a.intercepts_, b.coefs_ + b.intercepts_, strict=True):
         np.testing.assert_array_equal(u, v)
     np.testing.assert_array_equal(a.loss_curve_, b.loss_curve_)
@@ -129,11 +128,11 @@ def test_compiled_fit_equals_numpy_fit_with_sample_weight(solver, dtype):
 @pytest.mark.parametrize("solver", ["sgd", "adam"])
 def test_parallel_kernels_equal_numpy(solver, dtype, monkeypatch):
     """On two threads every kernel runs its parallel version, with the same results."""
-    monkeypatch.setattr(_kernels, "_MIN_PARALLEL_SIZE", 0)
+    monkeypatch.setattr(_operations, "_MIN_PARALLEL_SIZE", 0)
     monkeypatch.setenv("NUMBA_NUM_THREADS", "2")  # opts in to threads
     X, y = make_data(dtype)
     with threadpool_limits(limits=2, user_api="blas"):
-        kernels = _kernels.compiled_kernels(10**6)
+        kernels = _operations.operations_for(10**6)
         if not kernels.parallel:
             pytest.skip("numba has a single thread here")
         for activation in COMPILED_ACTIVATIONS:
@@ -151,7 +150,7 @@ def test_partial_fit_switches_paths_with_the_same_numbers():
         for compiled in paths:
             with config_context(compiled=compiled):
                 clf.partial_fit(X, y, classes=[0, 1, 2])
-            assert (clf._optimizer.kernels is not None) == compiled
+            assert clf._optimizer.ops.compiled == compiled
         models.append(clf)
     for u, v in zip(models[0].coefs_, models[1].coefs_, strict=True):
         np.testing.assert_array_equal(u, v)
@@ -181,11 +180,11 @@ def kernels(request, monkeypatch):
     if not HAS_NUMBA:
         pytest.skip("needs numba ('fast')")
     threads = 1 if request.param == "one thread" else 2
-    monkeypatch.setattr(_kernels, "_MIN_PARALLEL_SIZE", 0)
+    monkeypatch.setattr(_operations, "_MIN_PARALLEL_SIZE", 0)
     monkeypatch.setenv("NUMBA_NUM_THREADS", "2")  # opts in to threads
     with threadpool_limits(limits=threads, user_api="blas"):
         with config_context(compiled=True):
-            kernels = _kernels.compiled_kernels(1)
+            kernels = _operations.operations_for(1)
     if threads == 2 and not kernels.parallel:
         pytest.skip("numba has a single thread here")
     return kernels
@@ -239,7 +238,7 @@ def test_compiled_step_equals_numpy(kernels, make, dtype):
     rng = np.random.RandomState(0)
     params = rng.normal(size=n).astype(dtype)
     reference, compiled = make(n, dtype), make(n, dtype)
-    compiled.kernels = kernels
+    compiled.ops = kernels
     expected, actual = params.copy(), params.copy()
     for step in range(4):
         grad = rng.normal(scale=10.0 ** rng.randint(-8, 3), size=n).astype(dtype)
@@ -281,7 +280,7 @@ def test_compiled_add_scaled_equals_numpy(kernels, c, dtype):
     y, x = special_matrix(dtype, (2, n)).copy()
     expected, actual = y.copy(), y.copy()
     with np.errstate(all="ignore"):
-        _add_scaled(expected, c, x)
+        _operations.NumpyOperations(1, dtype).add_scaled(expected, c, x)
         kernels.add_scaled(actual, c, x)
     assert_bitwise_equal(expected, actual)
 
@@ -328,17 +327,17 @@ def test_config_is_thread_local():
 
 
 def test_numpy_path_when_off_or_small():
-    big = _kernels.MIN_COMPILED_PARAMS
+    big = _operations.MIN_COMPILED_PARAMS
     with config_context(compiled=False):
-        assert _kernels.compiled_kernels(10 * big) is None
-    assert _kernels.compiled_kernels(big - 1) is None  # 'auto', small
+        assert not _operations.operations_for(10 * big).compiled
+    assert not _operations.operations_for(big - 1).compiled  # 'auto', small
 
 
 @needs_numba
 def test_compiled_path_when_forced_or_large():
-    assert _kernels.compiled_kernels(_kernels.MIN_COMPILED_PARAMS) is not None
+    assert _operations.operations_for(_operations.MIN_COMPILED_PARAMS).compiled
     with config_context(compiled=True):
-        assert _kernels.compiled_kernels(1) is not None
+        assert _operations.operations_for(1).compiled
 
 
 def test_forced_compiled_path_without_numba_says_how_to_install(monkeypatch):
@@ -346,16 +345,16 @@ def test_forced_compiled_path_without_numba_says_how_to_install(monkeypatch):
     monkeypatch.setitem(sys.modules, "backprop_mlp._numba_kernels", None)
     monkeypatch.delattr(backprop_mlp, "_numba_kernels", raising=False)
     with config_context(compiled=True), pytest.raises(ImportError, match=r"\[fast\]"):
-        _kernels.compiled_kernels(1)
+        _operations.operations_for(1)
     # 'auto' falls back to numpy's kernels instead.
-    assert _kernels.compiled_kernels(10 * _kernels.MIN_COMPILED_PARAMS) is None
+    assert not _operations.operations_for(10 * _operations.MIN_COMPILED_PARAMS).compiled
 
 
 @needs_numba
 def test_one_thread_unless_opted_in(monkeypatch):
     monkeypatch.delenv("NUMBA_NUM_THREADS", raising=False)
     with threadpool_limits(limits=2, user_api="blas"):
-        kernels = _kernels.compiled_kernels(_kernels.MIN_COMPILED_PARAMS)
+        kernels = _operations.operations_for(_operations.MIN_COMPILED_PARAMS)
     assert kernels.n_threads == 1 and not kernels.parallel
 
 
@@ -363,10 +362,10 @@ def test_one_thread_unless_opted_in(monkeypatch):
 def test_threads_follow_blas_limit(monkeypatch):
     monkeypatch.setenv("NUMBA_NUM_THREADS", "2")
     with threadpool_limits(limits=1, user_api="blas"):
-        kernels = _kernels.compiled_kernels(_kernels.MIN_COMPILED_PARAMS)
+        kernels = _operations.operations_for(_operations.MIN_COMPILED_PARAMS)
     assert kernels.n_threads == 1 and not kernels.parallel
     with threadpool_limits(limits=2, user_api="blas"):
-        kernels = _kernels.compiled_kernels(_kernels.MIN_COMPILED_PARAMS)
+        kernels = _operations.operations_for(_operations.MIN_COMPILED_PARAMS)
         import numba
 
         assert kernels.n_threads == min(2, numba.config.NUMBA_NUM_THREADS)
@@ -375,7 +374,7 @@ def test_threads_follow_blas_limit(monkeypatch):
         found = []
         thread = threading.Thread(
             target=lambda: found.append(
-                _kernels.compiled_kernels(_kernels.MIN_COMPILED_PARAMS)
+                _operations.operations_for(_operations.MIN_COMPILED_PARAMS)
             )
         )
         thread.start()
@@ -384,21 +383,21 @@ def test_threads_follow_blas_limit(monkeypatch):
 
 
 @needs_numba
-def test_pickled_optimizer_leaves_kernels_behind():
+def test_pickled_optimizer_leaves_compiled_kernels_behind():
     X, y = make_data(np.float64)
     clf = fit(True, X, y, solver="adam")
-    assert clf._optimizer.kernels is not None
+    assert clf._optimizer.ops.compiled
     restored = pickle.loads(pickle.dumps(clf))
-    assert restored._optimizer.kernels is None
+    assert not restored._optimizer.ops.compiled
     np.testing.assert_array_equal(restored.predict_proba(X), clf.predict_proba(X))
 
 
 _IMPORTS_OF_A_FIT = """
 import sys
 import numpy as np
-from backprop_mlp import BackpropMLPClassifier, _kernels
+from backprop_mlp import BackpropMLPClassifier, _operations
 if sys.argv[1] == "lower-threshold":
-    _kernels.MIN_COMPILED_PARAMS = 10
+    _operations.MIN_COMPILED_PARAMS = 10
 X = np.random.RandomState(0).normal(size=(200, 20))
 y = (X[:, 0] > 0).astype(int)
 BackpropMLPClassifier((32,), max_iter=3).fit(X, y)

@@ -405,7 +405,7 @@ PARAM_VALUES = {
     "shuffle": ([True, False], []),
     "random_state": ([0, 1, None], []),
     "tol": ([0.0, 1e-4, 1.0], []),
-    "warm_start": ([False, True], []),
+    "warm_start": ([False, True, "continue"], ["yes"]),
     "momentum": ([0.0, 0.9, 1.0], []),
     "nesterovs_momentum": ([True, False], []),
     "early_stopping": ([False, False, True], []),
@@ -415,7 +415,7 @@ PARAM_VALUES = {
     "class_weight": ([None, None, "balanced", "a_label"], ["unknown_label"]),
     "dropout": ([0.0, 0.0, 0.2, [0.1, 0.2]], []),
     "early_stopping_metric": (["score", "loss"], []),
-    "keep_optimizer_state": ([False, True], []),
+    "schedule_horizon": ([None, 2, 50], [0]),
     "loss": (["squared_error", "squared_error", "poisson"], ["absolute_error"]),
 }
 
@@ -525,11 +525,13 @@ def _check_consistent(estimator):
         assert b.shape == (W.shape[1],)
         assert np.isfinite(W).all() and np.isfinite(b).all()
     assert estimator.n_outputs_ == coefs[-1].shape[1]
-    # inf only when the first epoch diverged on data too large for floats.
-    assert not np.isnan(estimator.loss_)
-    assert np.isfinite(estimator.loss_) or estimator.n_iter_ == 0
+    # A fit with no finished epoch is refused, so the loss is always finite.
+    assert np.isfinite(estimator.loss_)
     assert np.isfinite(estimator.loss_curve_).all()
-    assert estimator.n_iter_ <= estimator.max_iter
+    # Every curve has one entry per epoch of the weights' training.
+    assert estimator.n_iter_ == len(estimator.loss_curve_)
+    for curve in (estimator.validation_scores_, estimator.validation_loss_curve_):
+        assert curve is None or len(curve) == estimator.n_iter_
 
 
 def _refuses_overflow(method, X_probe):
@@ -646,9 +648,11 @@ def _regression_refusals(estimator, method, y, flags):
 
 
 def _check_history(estimator, before_len, continued):
-    """``loss_curve_`` grew by ``n_iter_`` epochs, from empty unless continued."""
+    """``loss_curve_`` grew from where it was, or from empty unless continued;
+    ``n_iter_`` counts all of it."""
     start = before_len if continued else 0
-    assert len(estimator.loss_curve_) == start + estimator.n_iter_
+    assert len(estimator.loss_curve_) >= start
+    assert estimator.n_iter_ == len(estimator.loss_curve_)
 
 
 def _check_classes(estimator, y, refit):

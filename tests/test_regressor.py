@@ -182,18 +182,6 @@ def test_early_stopping_on_validation_loss_keeps_the_best_epoch(data):
     assert reg.best_validation_score_ == max(reg.validation_scores_)
 
 
-def test_keep_optimizer_state_continues_like_one_fit(data):
-    """Two warm-started fits of 4 epochs that keep Adam's state equal one fit
-    of 8 epochs (no shuffling, so the batches agree)."""
-    X, Y = data
-    params = dict(solver="adam", shuffle=False, batch_size=32)
-    once = small(max_iter=8, **params).fit(X, Y)
-    twice = small(max_iter=4, warm_start=True, keep_optimizer_state=True, **params)
-    twice.fit(X, Y).fit(X, Y)
-    assert_allclose(twice.loss_curve_, once.loss_curve_, rtol=1e-12)
-    assert_allclose(twice.predict(X), once.predict(X), rtol=1e-12)
-
-
 def test_cosine_schedule_and_per_layer_activations_with_dropout(data):
     """Cosine decay reaches a zero learning rate at max_iter; per-layer and
     extra activations and dropout train, and the same seed repeats the fit."""

@@ -103,13 +103,13 @@ def fit_both(params, X, y, **fit_params):
     return sk, ours
 
 
-def assert_same_model(sk, ours, X, rtol=TOL, atol=TOL):
+def assert_same_model(sk, ours, X, rtol=TOL, atol=TOL, n_iter=None):
     """Assert that two fitted regressors are the same model, number for number.
 
-    The training record and weights (``assert_same_training``), and the
-    predictions on ``X``, of the same shape.
+    The training record and weights (``assert_same_training``; ``n_iter`` as
+    there), and the predictions on ``X``, of the same shape.
     """
-    assert_same_training(sk, ours, rtol, atol)
+    assert_same_training(sk, ours, rtol, atol, n_iter)
     pred_sk, pred_ours = sk.predict(X), ours.predict(X)
     assert pred_ours.shape == pred_sk.shape
     np.testing.assert_allclose(pred_ours, pred_sk, rtol=rtol, atol=atol)
@@ -306,15 +306,18 @@ def test_partial_fit_sequence_matches_sklearn(solver, target):
     X, y = DATA[target]
     params = params_for(target, **SOLVERS[solver])
     sk, ours = MLPRegressor(**params), BackpropMLPRegressor(**params)
+    calls = 0
     for _ in range(2):
         for start in range(0, len(X), 50):
             chunk = slice(start, start + 50)
             sk.partial_fit(X[chunk], y[chunk])
             ours.partial_fit(X[chunk], y[chunk])
+            calls += 1
+            assert (ours.n_iter_, sk.n_iter_) == (calls, 1)
             assert ours.t_ == sk.t_
             assert ours.loss_ == pytest.approx(sk.loss_, rel=TOL)
             assert_allclose_lists(ours.coefs_, sk.coefs_, TOL, TOL, "coefs_")
-    assert_same_model(sk, ours, X)
+    assert_same_model(sk, ours, X, n_iter=calls)
 
 
 @pytest.mark.parametrize("target", list(TARGETS))

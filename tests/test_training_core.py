@@ -9,18 +9,14 @@ from numpy.testing import assert_array_equal
 from sklearn.neural_network._stochastic_optimizers import AdamOptimizer, SGDOptimizer
 
 from backprop_mlp._activations import ACTIVATIONS
+from backprop_mlp._batches import BatchLoader
 from backprop_mlp._losses import SOFTMAX_OUTPUT
 from backprop_mlp._network import Network
 from backprop_mlp._optimizers import SGD, Adam
+from backprop_mlp._records import EpochRecord, History, RunState
 from backprop_mlp._schedules import SCHEDULES
 from backprop_mlp._stopping import PlateauMonitor
-from backprop_mlp._training import (
-    BatchLoader,
-    EpochRecord,
-    History,
-    Trainer,
-    has_diverged,
-)
+from backprop_mlp._training import Listener, Trainer, has_diverged
 
 # ------------------------------------------------------------ optimizers
 
@@ -136,13 +132,10 @@ def _problem(seed=0, n=60):
     return X, Y, net
 
 
-class _Recorder:
+class _Recorder(Listener):
     def __init__(self, net, stop_at=None):
         self.net, self.stop_at = net, stop_at
         self.records, self.params = [], []
-
-    def epoch_begins(self):
-        pass
 
     def epoch_ended(self, record):
         self.records.append(record)
@@ -152,14 +145,11 @@ class _Recorder:
 
 def _run(net, X, Y, lr=0.1, max_iter=20, monitor=None, listeners=(), **kw):
     trainer = Trainer(
-        max_iter=max_iter,
-        alpha=1e-4,
-        shuffle=True,
-        rng=np.random.RandomState(0),
-        listeners=listeners,
+        max_epochs=max_iter, alpha=1e-4, shuffle=True, listeners=listeners
     )
     monitor = monitor or PlateauMonitor("training loss", 1e-4, 10, False)
     history = History().continued(validating=kw.get("validation") is not None)
+    run = RunState(np.random.RandomState(0), None, np.arange(len(X)), None)
     result = trainer.run(
         net,
         SGD(net.params.size, net.dtype, lr, 0.9, True),
@@ -167,6 +157,7 @@ def _run(net, X, Y, lr=0.1, max_iter=20, monitor=None, listeners=(), **kw):
         BatchLoader(X, Y, None, None, 16),
         monitor,
         history,
+        run,
         **kw,
     )
     return result, history

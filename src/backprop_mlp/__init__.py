@@ -26,12 +26,13 @@ from ._out_of_core import fit_blocks
 from ._persistence import InconsistentVersionWarning
 from ._regressor import BackpropMLPRegressor
 from ._version import __version__
-from ._warnings import TrainingDivergedWarning
+from ._warnings import ContinuationWarning, TrainingDivergedWarning
 
 __all__ = [
     "BackpropMLPClassifier",
     "BackpropMLPRegressor",
     "BlockSource",
+    "ContinuationWarning",
     "GradientCheckResult",
     "InconsistentVersionWarning",
     "LayerGradientCheck",

@@ -13,7 +13,7 @@ Two callback mechanisms reach :class:`~backprop_mlp.BackpropMLPClassifier`:
   nothing is reported.
 
 Both, and ``verbose`` printing (:class:`VerbosePrinter`), are listeners of the
-trainer (:class:`~backprop_mlp._training.Trainer`): objects with
+trainer (:class:`~backprop_mlp._training.Listener`): objects with
 ``epoch_begins()`` and ``epoch_ended(record)``, the latter returning True to
 stop training.
 """
@@ -22,6 +22,8 @@ import math
 import os
 import sys
 import time
+
+from ._training import Listener
 
 __all__ = ["ProgressBar"]
 
@@ -273,15 +275,12 @@ def _is_terminal(stream):
         return False
 
 
-class VerbosePrinter:
+class VerbosePrinter(Listener):
     """Print one line per epoch, as ``verbose=True`` asks, in scikit-learn's words.
 
     A listener of the trainer, like the others: it prints the training loss,
     the validation metrics when validating, and what a plateau decided.
     """
-
-    def epoch_begins(self):
-        """Nothing to do before an epoch."""
 
     def epoch_ended(self, record):
         """Print the epoch's record.
@@ -302,11 +301,20 @@ class VerbosePrinter:
                 f"validation loss: {record.validation_loss:f}"
             )
         if record.plateau is not None:
-            print(record.plateau)
+            print(f"{record.plateau} {_decided(record.decision)}")
         return False
 
 
-class _UserCallbacks:
+def _decided(decision):
+    """What a schedule decided at a plateau, in scikit-learn's words."""
+    if decision.rate_too_small:
+        return "Learning rate too small. Stopping."
+    if decision.stop:
+        return "Stopping."
+    return f"Setting learning rate to {decision.learning_rate:f}"
+
+
+class _UserCallbacks(Listener):
     """Call the ``callbacks`` parameter's callables after each epoch.
 
     Parameters
@@ -320,9 +328,6 @@ class _UserCallbacks:
     def __init__(self, view, callbacks):
         self.view = view
         self.callbacks = list(callbacks)
-
-    def epoch_begins(self):
-        """Nothing to do before an epoch."""
 
     def epoch_ended(self, record):
         """Call every callback; any of them returning True stops training."""
@@ -340,7 +345,7 @@ class _UserCallbacks:
                 on_fit_end(self.view)
 
 
-class _FitTasks:
+class _FitTasks(Listener):
     """Report one fit to the ``sklearn.callback`` callbacks.
 
     A listener of the trainer. With no callback set through ``set_callbacks``

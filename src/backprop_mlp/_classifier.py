@@ -1,67 +1,26 @@
 """BackpropMLPClassifier: what classification adds to the shared base."""
 
-from numbers import Real
-
 import numpy as np
 from sklearn.base import ClassifierMixin, _fit_context
 from sklearn.metrics import accuracy_score
-from sklearn.preprocessing import LabelBinarizer
 from sklearn.utils import column_or_1d
 from sklearn.utils._param_validation import StrOptions
 from sklearn.utils.class_weight import compute_sample_weight
 from sklearn.utils.metaestimators import available_if
-from sklearn.utils.multiclass import (
-    check_classification_targets,
-    type_of_target,
-    unique_labels,
-)
-from sklearn.utils.validation import check_is_fitted
+from sklearn.utils.multiclass import unique_labels
 
 from ._base import BaseBackpropMLP, _is_stochastic
-from ._losses import LOGISTIC_OUTPUT, SOFTMAX_OUTPUT
+from ._targets import LabelEncoding, encode_labels
 from ._warnings import TrainingDivergedWarning
 
 __all__ = ["BackpropMLPClassifier", "TrainingDivergedWarning"]
 
 
-def _label_kind(label):
-    if label is None:
-        return "None"
-    if isinstance(label, str):
-        return "str"
-    if isinstance(label, Real):
-        return "number"
-    return type(label).__name__
-
-
-def _check_label_types(y):
-    """Refuse labels of mixed types with a message that names them.
-
-    scikit-learn's own message for them ("Unknown label type: unknown")
-    does not say what is wrong.
-    """
-    if y.dtype != object:
-        return
-    kinds = sorted({_label_kind(label) for label in y.ravel()})
-    if len(kinds) > 1:
-        hint = (
-            " None is not a label: drop or fill those rows." if "None" in kinds else ""
-        )
-        raise ValueError(
-            f"y mixes label types ({', '.join(kinds)}): the labels of a classifier "
-            f"must be all strings or all numbers.{hint}"
-        )
-
-
-def _check_classes(classes):
-    """The ``classes`` of a first partial_fit call: a 1-D array of labels."""
-    array = np.asarray(classes)
-    if array.ndim != 1 or array.size == 0:
-        raise ValueError(
-            "classes must be a non-empty 1-D array-like holding every label "
-            f"that calls to partial_fit may see, got {classes!r}."
-        )
-    return array
+def _labels_from_output(binarizer, P):
+    """The labels of network outputs ``P``, as scikit-learn's MLPClassifier."""
+    if P.shape[1] == 1:
+        P = P.ravel()
+    return binarizer.inverse_transform(P)
 
 
 class BackpropMLPClassifier(ClassifierMixin, BaseBackpropMLP):
@@ -106,8 +65,8 @@ class BackpropMLPClassifier(ClassifierMixin, BaseBackpropMLP):
         ``learning_rate_init``; 'invscaling' divides it by ``(t + 1) **
         power_t`` with ``t`` the samples seen; 'adaptive' divides it by 5 each
         time training stops improving; 'cosine' decays it to zero over
-        ``max_iter`` epochs. Unlike scikit-learn, schedules also apply to
-        'adam'.
+        ``schedule_horizon`` epochs (``max_iter`` when None). Unlike
+        scikit-learn, schedules also apply to 'adam'.
 
     learning_rate_init : float, default=0.001
         The initial learning rate of the stochastic solvers.
@@ -132,9 +91,16 @@ class BackpropMLPClassifier(ClassifierMixin, BaseBackpropMLP):
     verbose : bool, default=False
         Whether to print progress, one line per epoch or L-BFGS iteration.
 
-    warm_start : bool, default=False
-        Whether ``fit`` continues from the current ``coefs_`` and
-        ``intercepts_`` instead of initialising new ones.
+    warm_start : bool or 'continue', default=False
+        False: each ``fit`` starts from new weights. True: ``fit`` starts a
+        new training run from the current ``coefs_`` and ``intercepts_``, as
+        scikit-learn does (a new optimizer state, the random streams seeded
+        afresh from ``random_state``). 'continue': ``fit`` continues the
+        same training run for ``max_iter`` more epochs, exactly: a fit of
+        ``a`` epochs continued by one of ``b`` is the fit of ``a + b`` epochs,
+        bit for bit (the optimizer state, the schedule, the shuffling and
+        dropout streams, the validation split and the early-stopping monitor
+        all go on). See the user guide, "Continuing a training run".
 
     momentum : float, default=0.9
         Momentum of 'sgd', in [0, 1].
@@ -179,10 +145,17 @@ class BackpropMLPClassifier(ClassifierMixin, BaseBackpropMLP):
         What early stopping watches on the validation set: the accuracy
         (scikit-learn's behaviour) or the log-loss.
 
-    keep_optimizer_state : bool, default=False
-        With ``warm_start``, whether a new ``fit`` continues with the
-        optimizer's state (velocities, Adam's moments and step count, the
-        adapted learning rate) instead of resetting it, as scikit-learn does.
+    schedule_horizon : int or None, default=None
+        The number of epochs over which ``learning_rate='cosine'`` decays to
+        zero, counted from the start of the training run (continued fits
+        included): a fixed horizon makes a continued run follow one schedule.
+        None: each fit decays over its own ``max_iter`` epochs, so that a
+        continued fit restarts the decay (a warm restart).
+
+    keep_optimizer_state : bool, default='deprecated'
+        Deprecated since 0.2, to be removed in 0.4: use
+        ``warm_start='continue'``, which ``warm_start=True`` with
+        ``keep_optimizer_state=True`` now means.
 
     callbacks : list of callable or None, default=None
         Called as ``callback(estimator, info)`` after every epoch (or L-BFGS
@@ -205,9 +178,11 @@ class BackpropMLPClassifier(ClassifierMixin, BaseBackpropMLP):
     loss_curve_ : list of float
         The training objective after each epoch (each L-BFGS iteration).
     validation_scores_ : list of float or None
-        The validation accuracy after each epoch, when validating.
+        The validation accuracy after each epoch, when validating; NaN for
+        the epochs of an earlier fit that did not validate. None when no
+        epoch validated.
     validation_loss_curve_ : list of float or None
-        The validation log-loss after each epoch, when validating.
+        The validation log-loss after each epoch, as ``validation_scores_``.
     best_validation_score_ : float or None
         The best validation accuracy, when validating.
     t_ : int
@@ -221,7 +196,9 @@ class BackpropMLPClassifier(ClassifierMixin, BaseBackpropMLP):
     feature_names_in_ : ndarray of shape (`n_features_in_`,)
         The feature names seen in ``fit``, when they are all strings.
     n_iter_ : int
-        The number of epochs (iterations for 'lbfgs') run.
+        The number of epochs (iterations for 'lbfgs') the weights have been
+        trained for, over every fit and ``partial_fit`` that continued them:
+        ``len(loss_curve_)``. (scikit-learn's counts only the last ``fit``.)
     n_layers_ : int
         The number of layers, input and output included.
     n_outputs_ : int
@@ -306,7 +283,8 @@ class BackpropMLPClassifier(ClassifierMixin, BaseBackpropMLP):
         class_weight=None,
         dropout=0.0,
         early_stopping_metric="score",
-        keep_optimizer_state=False,
+        schedule_horizon=None,
+        keep_optimizer_state="deprecated",
         callbacks=None,
     ):
         self._store_params(locals())
@@ -341,7 +319,7 @@ class BackpropMLPClassifier(ClassifierMixin, BaseBackpropMLP):
         self : BackpropMLPClassifier
             The fitted estimator.
         """
-        return self._fit(X, y, sample_weight, X_val=X_val, y_val=y_val)
+        return self._fit((X, y, sample_weight), X_val=X_val, y_val=y_val)
 
     @available_if(_is_stochastic)
     @_fit_context(prefer_skip_nested_validation=True)
@@ -365,87 +343,32 @@ class BackpropMLPClassifier(ClassifierMixin, BaseBackpropMLP):
         self : BackpropMLPClassifier
             The updated estimator.
         """
-        return self._fit(X, y, sample_weight, incremental=True, classes=classes)
-
-    # ------------------------------------------------------------ targets
-
-    def _check_combination(self, incremental, X_val, y_val):
-        super()._check_combination(incremental, X_val, y_val)
-        if incremental and self.class_weight == "balanced":
+        if self.class_weight == "balanced":
             raise ValueError(
                 "class_weight='balanced' needs every label at once and is not "
                 "supported by partial_fit; pass a dict of class weights instead."
             )
+        return self._fit((X, y, sample_weight), incremental=True, classes=classes)
 
-    def _encode_targets(self, y, continuing, incremental, classes=None):
-        if y.ndim == 2 and y.shape[1] == 1:
-            y = column_or_1d(y, warn=True)
-        _check_label_types(y)
-        check_classification_targets(y)
-        multilabel = type_of_target(y).startswith("multilabel")
-        seen = unique_labels(y)
-        if incremental and classes is None and not continuing:
-            raise ValueError(
-                "classes must be passed on the first call to partial_fit: all "
-                "the labels that later calls may see."
-            )
-        if not continuing:
-            binarizer = LabelBinarizer()
-            if incremental and not multilabel:
-                binarizer.fit(_check_classes(classes))
-            else:
-                binarizer.fit(y)
-            self._label_binarizer, self.classes_ = binarizer, binarizer.classes_
-        else:
-            self._check_same_kind_of_target(multilabel)
-            if incremental:
-                if classes is not None and not np.array_equal(
-                    unique_labels(_check_classes(classes)), self.classes_
-                ):
-                    raise ValueError(
-                        f"`classes={list(classes)!r}` is not the same as on the "
-                        f"first call to partial_fit, was: {list(self.classes_)!r}."
-                    )
-            elif set(seen) != set(self.classes_):
-                raise ValueError(
-                    "warm_start can only be used where `y` has the same classes "
-                    f"as in the previous call to fit. Previously got "
-                    f"{self.classes_}, `y` has {seen}."
-                )
-        if incremental:
-            # The first call too: a label outside `classes` would be encoded
-            # as no class at all, and trained on as the negative one.
-            unseen = np.setdiff1d(seen, self.classes_)
-            if len(unseen):
-                raise ValueError(
-                    f"`y` has classes not in `self.classes_`. "
-                    f"`self.classes_` has {self.classes_}. `y` has {seen}."
-                )
-        # bool targets: P - Y then stays in the dtype of P (float32 or 64).
-        return self._label_binarizer.transform(y).astype(bool), y
+    # ------------------------------------------------------------ targets
 
-    def _check_same_kind_of_target(self, multilabel):
-        fitted = self._label_binarizer.y_type_.startswith("multilabel")
-        if multilabel != fitted:
-            kinds = {True: "multilabel", False: "single-label"}
-            raise ValueError(
-                f"y is {kinds[multilabel]}, but the model was fitted on "
-                f"{kinds[fitted]} targets: warm_start and partial_fit continue "
-                "with the same kind of target. Set warm_start=False (or use "
-                "fit) to start afresh."
-            )
+    def _target_encoding(self):
+        return LabelEncoding(self._label_binarizer)
 
-    def _training_weights(self, sample_weight, X, y):
-        sample_weight = super()._training_weights(sample_weight, X, y)
+    def _encode_targets(self, y, fitted, incremental, classes=None):
+        return encode_labels(y, fitted, incremental, classes)
+
+    def _training_weights(self, sample_weight, y, encoding):
         if self.class_weight is None:
             return sample_weight
-        class_weight = self._class_weight_per_sample(y, sample_weight).astype(float)
+        class_weight = self._class_weight_per_sample(
+            y, sample_weight, encoding.classes
+        ).astype(float)
         if sample_weight is not None:
             class_weight *= sample_weight
-        self._check_weight_sum(class_weight)
         return class_weight
 
-    def _class_weight_per_sample(self, y, sample_weight):
+    def _class_weight_per_sample(self, y, sample_weight, classes):
         if y.ndim != 1:
             # Multilabel: per column, multiplied, as scikit-learn weighs outputs.
             return compute_sample_weight(self.class_weight, y)
@@ -461,49 +384,36 @@ class BackpropMLPClassifier(ClassifierMixin, BaseBackpropMLP):
                 where=counts > 0,
             )
             return per_class[y_index]
-        unknown = [c for c in self.class_weight if c not in set(self.classes_)]
+        unknown = [c for c in self.class_weight if c not in set(classes)]
         if unknown:
             raise ValueError(
                 f"class_weight has labels {unknown} that are not classes; the "
-                f"classes are {list(self.classes_)}."
+                f"classes are {classes.tolist()}."
             )
         # Looked up per label, so that a batch of partial_fit missing a class
         # is weighted as that class would be in the whole data.
-        weights = np.array(
-            [float(self.class_weight.get(c, 1.0)) for c in self.classes_]
-        )
-        return weights[np.searchsorted(self.classes_, y)]
-
-    def _output_layer(self):
-        if self._label_binarizer.y_type_ == "multiclass":
-            return SOFTMAX_OUTPUT
-        return LOGISTIC_OUTPUT
+        weights = np.array([float(self.class_weight.get(c, 1.0)) for c in classes])
+        return weights[np.searchsorted(classes, y)]
 
     def _stratify(self, Y):
         # As scikit-learn: stratified for single-output (binary) targets only.
         return Y if Y.shape[1] == 1 else None
 
-    def _validate_y_val(self, y_val):
+    def _validate_y_val(self, y_val, encoding):
         y_val = np.asarray(y_val)
         if y_val.ndim == 2 and y_val.shape[1] == 1:
             y_val = column_or_1d(y_val, warn=True)
-        unseen = np.setdiff1d(unique_labels(y_val), self.classes_)
+        unseen = np.setdiff1d(unique_labels(y_val), encoding.classes)
         if len(unseen):
             raise ValueError(f"y_val has labels {unseen} not seen in y.")
         return y_val
 
-    def _validation_metrics(self, P, y, sample_weight):
-        Y = self._label_binarizer.transform(y).astype(bool)
-        loss = self._output_layer().loss(Y, P.copy(), sample_weight)
-        y_pred = self._labels_from_output(P)
+    def _validation_metrics(self, P, y, sample_weight, encoding):
+        loss = encoding.output.loss(encoding.encode(y), P.copy(), sample_weight)
+        y_pred = _labels_from_output(encoding.binarizer, P)
         return accuracy_score(y, y_pred, sample_weight=sample_weight), loss
 
     # ------------------------------------------------------------ predict
-
-    def _labels_from_output(self, P):
-        if self.n_outputs_ == 1:
-            P = P.ravel()
-        return self._label_binarizer.inverse_transform(P)
 
     def predict(self, X):
         """Predict class labels.
@@ -518,8 +428,9 @@ class BackpropMLPClassifier(ClassifierMixin, BaseBackpropMLP):
         y : ndarray of shape (n_samples,) or (n_samples, n_classes)
             The predicted labels (an indicator matrix for multilabel targets).
         """
-        check_is_fitted(self)
-        return self._labels_from_output(self._forward(self._validate_X(X)))
+        model = self._fitted_model()
+        P = model._forward(model._validate_X(X))
+        return _labels_from_output(model._label_binarizer, P)
 
     def predict_proba(self, X):
         """Probability estimates.
@@ -539,15 +450,15 @@ class BackpropMLPClassifier(ClassifierMixin, BaseBackpropMLP):
             The probability of each class, in the order of ``classes_``. For
             multilabel targets, the probability of each label independently.
         """
-        check_is_fitted(self)
-        P = self._forward(self._validate_X(X))
-        if len(self.classes_) == 1:
+        model = self._fitted_model()
+        P = model._forward(model._validate_X(X))
+        if len(model.classes_) == 1:
             # One class seen: it is certain, and there is one column for it.
             return np.ones_like(P)
-        if self.out_activation_ == "logistic":
+        if model.out_activation_ == "logistic":
             eps = np.finfo(P.dtype).eps
             np.clip(P, eps, 1 - eps, out=P)
-        if self._is_binary():
+        if model._is_binary():
             return np.hstack([1 - P, P])
         return P
 
@@ -570,11 +481,11 @@ class BackpropMLPClassifier(ClassifierMixin, BaseBackpropMLP):
         log_proba : ndarray of shape (n_samples, n_classes)
             The log-probability of each class, in the order of ``classes_``.
         """
-        check_is_fitted(self)
-        Z = self._forward(self._validate_X(X), pre_activation=True)
-        if len(self.classes_) == 1:
+        model = self._fitted_model()
+        Z = model._forward(model._validate_X(X), pre_activation=True)
+        if len(model.classes_) == 1:
             return np.zeros_like(Z)
-        if self.out_activation_ == "softmax":
+        if model.out_activation_ == "softmax":
             # Shifted first, as softmax shifts: z - logsumexp(z) would round
             # a large z (float32: 1e4 to within 1e-3) before subtracting.
             Z -= Z.max(axis=1, keepdims=True)
@@ -582,7 +493,7 @@ class BackpropMLPClassifier(ClassifierMixin, BaseBackpropMLP):
         eps = np.finfo(Z.dtype).eps
         bounds = np.log(Z.dtype.type(eps)), np.log1p(Z.dtype.type(-eps))
         log_p = np.clip(-np.logaddexp(0, -Z), *bounds)
-        if self._is_binary():
+        if model._is_binary():
             log_not_p = np.clip(-np.logaddexp(0, Z), *bounds)
             return np.hstack([log_not_p, log_p])
         return log_p

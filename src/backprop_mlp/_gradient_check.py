@@ -24,9 +24,9 @@ from sklearn.base import clone
 from sklearn.utils import check_random_state
 
 from ._base import BaseBackpropMLP
+from ._batches import dropout_masks
 from ._classifier import BackpropMLPClassifier
 from ._network import Network, layer_views
-from ._training import dropout_masks
 
 __all__ = ["GradientCheckResult", "LayerGradientCheck", "check_gradients"]
 
@@ -292,7 +292,7 @@ loss_and_gradient>`) is compared, entry by entry, with
     if sample_weight is not None:
         sample_weight = np.asarray(sample_weight, dtype=np.float64)
     rng = check_random_state(random_state)
-    rates = () if problem.dropout is None else problem.dropout[1]
+    rates = problem.dropout_rates or ()
     masks = dropout_masks(
         np.random.default_rng(rng.randint(np.iinfo(np.int32).max)),
         rates,

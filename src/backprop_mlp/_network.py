@@ -29,6 +29,8 @@ import itertools
 import numpy as np
 import scipy.sparse as sp
 
+from ._operations import NumpyOperations
+
 __all__ = ["Network", "layer_views", "predict_output"]
 
 
@@ -78,6 +80,9 @@ class Network:
         The output activation, its loss and their delta ``dz_L``.
     dtype : {np.float32, np.float64}, default=np.float64
         The dtype of parameters, activations and gradients.
+    ops : NumpyOperations or CompiledOperations, default=None
+        Who does the element-wise work of the activations and the penalty
+        (see :mod:`backprop_mlp._operations`); numpy's when None.
 
     Attributes
     ----------
@@ -90,15 +95,17 @@ class Network:
         weights, the part that L2 regularisation acts on.
     """
 
-    def __init__(self, layer_sizes, activations, output, dtype=np.float64):
+    def __init__(self, layer_sizes, activations, output, dtype=np.float64, ops=None):
         if len(activations) != len(layer_sizes) - 2:
             raise ValueError("need one activation per hidden layer")
         self.layer_sizes = tuple(int(n) for n in layer_sizes)
-        self.f = [None, *activations]
-        self.output = output
         self.dtype = np.dtype(dtype)
+        n_params = _n_params(self.layer_sizes)
+        self.ops = NumpyOperations(n_params, self.dtype) if ops is None else ops
+        self.f = [None, *(self.ops.activation(act) for act in activations)]
+        self.output = output
         self.n_layers = len(self.layer_sizes) - 1
-        self.params = np.zeros(_n_params(self.layer_sizes), dtype=self.dtype)
+        self.params = np.zeros(n_params, dtype=self.dtype)
         self.grad = np.zeros_like(self.params)
         self.W, self.b = layer_views(self.params, self.layer_sizes)
         self.dW, self.db = layer_views(self.grad, self.layer_sizes)
@@ -114,19 +121,6 @@ class Network:
         self._capacity = 0
         self._full = None
         self._work = {}
-        self._add_scaled = _add_scaled
-
-    def use_kernels(self, kernels):
-        """Run the element-wise work on compiled kernels, with the same results.
-
-        Parameters
-        ----------
-        kernels : CompiledKernels
-            See :mod:`backprop_mlp._kernels`: its activations replace those in
-            ``f`` where they are exact, and its ``add_scaled`` the numpy one.
-        """
-        self.f = kernels.activations(self.f)
-        self._add_scaled = kernels.add_scaled
 
     def set_params(self, coefs, intercepts):
         """Copy per-layer weights into the flat vector (0-based lists, as sklearn).
@@ -255,7 +249,8 @@ class Network:
             dz *= (sample_weight / n_weight)[:, np.newaxis].astype(dz.dtype)
         grad = self.backward(dz, masks)
         if alpha:
-            self._add_scaled(grad[: self.n_coefs], alpha / n_weight, w)  # + alpha/n W_k
+            # + alpha/n W_k
+            self.ops.add_scaled(grad[: self.n_coefs], alpha / n_weight, w)
         return loss, grad
 
     def predict(self, X):
@@ -360,17 +355,6 @@ def _predict_block(X, coefs, intercepts, activations, out_function):
         z += b
         a = z if f is None else f.function(z)
     return out_function(a)
-
-
-def _add_scaled(y, c, x, block=1 << 16):
-    """``y += c * x``, a block of entries at a time.
-
-    The temporary ``c * x`` of a whole weight vector would raise the peak
-    memory of training by a copy of the weights.
-    """
-    for start in range(0, y.size, block):
-        part = slice(start, start + block)
-        y[part] += c * x[part]
 
 
 def _matmul_into(A, B, out):

@@ -1,24 +1,20 @@
-"""Out-of-core training: the estimator's trainer, fed blocks instead of one array.
+"""Out-of-core training: the estimator's fit, fed blocks instead of one array.
 
-:func:`fit_blocks` plans a fit from a :class:`~backprop_mlp.BlockSource` as
-``fit`` plans one from ``X`` (the same network, optimizer, plateau monitor,
-validation and curves, on a training view of the estimator, committed at the
-end), and hands the trainer a :class:`BlockLoader` where ``fit`` hands it a
-:class:`~backprop_mlp._training.BatchLoader`. Everything else (epochs,
-early stopping, divergence, callbacks, verbose output) is the trainer's, so
-it behaves as in memory.
+:func:`fit_blocks` is ``fit`` with a :class:`~backprop_mlp.BlockSource` for
+its data: the same plan (:func:`~backprop_mlp._planning.plan_fit`), the same
+trainer and the same commit, with a :class:`BlockLoader` where ``fit`` has a
+:class:`~backprop_mlp._training.BatchLoader`. Everything else (epochs, early
+stopping, divergence, callbacks, verbose output, continuing a run) is the
+fit's, so it behaves as in memory.
 """
 
 from concurrent.futures import ThreadPoolExecutor
 
-import numpy as np
-from sklearn.base import _fit_context, is_classifier
-from sklearn.utils import check_random_state
-from sklearn.utils.validation import validate_data
+from sklearn.base import _fit_context
 
-from ._base import BaseBackpropMLP, _Plan
-from ._blocks import BlockSource, _CheckedBlocks
-from ._training import BatchLoader
+from ._base import BaseBackpropMLP
+from ._batches import BatchLoader
+from ._blocks import BlockSource
 
 __all__ = ["BlockLoader", "fit_blocks"]
 
@@ -198,112 +194,4 @@ def fit_blocks(estimator, blocks, *, classes=None, X_val=None, y_val=None):
 
 @_fit_context(prefer_skip_nested_validation=True)
 def _fit_blocks(estimator, blocks, *, classes, X_val, y_val):
-    # The transaction of BaseBackpropMLP._fit, with the plan made from blocks.
-    view = estimator._shallow_copy()
-    plan = _plan_blocks(view, blocks, classes, X_val, y_val)
-    result = view._train(plan, incremental=False, fit_tasks_owner=estimator)
-    view._finish(plan, result)
-    estimator._commit(view)
-    return estimator
-
-
-def _plan_blocks(view, blocks, classes, X_val, y_val):
-    """What ``_plan`` builds from ``X``, built from the first block instead."""
-    if view.solver == "lbfgs":
-        raise ValueError(
-            "fit_blocks needs a stochastic solver ('adam' or 'sgd'): L-BFGS "
-            "minimises the objective over all the data at once."
-        )
-    if view.early_stopping and X_val is None:
-        raise ValueError(
-            "early_stopping=True with fit_blocks needs X_val and y_val: hold out "
-            "some of your data (a block source has no validation_fraction split)."
-        )
-    if getattr(view, "class_weight", None) == "balanced":
-        raise ValueError(
-            "class_weight='balanced' needs the count of every label before "
-            "training, which a block source does not give; pass a dict of class "
-            "weights instead."
-        )
-    view._check_combination(False, X_val, y_val)
-    if sum(blocks.n_rows) == 0:
-        raise ValueError("The block source is empty: it has no rows to train on.")
-    continuing = view._continues(False)
-    if is_classifier(view):
-        if classes is None and not continuing:
-            raise ValueError(
-                "classes must be given: every label the blocks hold (they are "
-                "not read ahead to find them)."
-            )
-        if classes is not None:
-            classes = np.unique(np.asarray(classes))
-        if (
-            continuing
-            and classes is not None
-            and not np.array_equal(classes, view.classes_)
-        ):
-            raise ValueError(
-                f"classes={list(classes)} differs from the classes_ of the "
-                f"fitted model, {list(view.classes_)}; set warm_start=False to "
-                "start afresh."
-            )
-        if classes is None:
-            classes = view.classes_
-    else:
-        classes = None  # a regressor's targets are numbers, not labels
-    hidden = view._hidden_layer_sizes()
-    activations = view._hidden_activations(len(hidden))
-    rates = view._dropout_rates(len(hidden))
-
-    dtype = view.coefs_[0].dtype if continuing else None
-    checked = _CheckedBlocks(blocks, classes, dtype)
-    # The first block fixes the number of features and the dtype, and the
-    # targets' encoding: partial_fit's, from `classes`.
-    X0, y0, _ = checked.load(0)
-    validate_data(view, X0, reset=not continuing)
-    by_class = {"classes": classes} if is_classifier(view) else {}
-    Y0, _ = view._encode_targets(y0, continuing, True, **by_class)
-    n_outputs = Y0.shape[1]
-
-    def encode(X, y, sample_weight):
-        Y, y = view._encode_targets(y, True, True)
-        return Y, view._training_weights(sample_weight, X, y)
-
-    validation = None
-    if X_val is not None:
-        # The first block stands for the training data in the check that
-        # X_val is on the same scale.
-        validation = view._validation_set(X_val, y_val, X0)
-    del X0, y0, Y0
-    layer_sizes = [checked.n_features, *hidden, n_outputs]
-    rng = check_random_state(view.random_state)
-    net = view._starting_network(
-        layer_sizes, activations, checked.dtype, continuing, rng
-    )
-    dropout = view._dropout_for(rates, rng)
-    loader = BlockLoader(
-        checked,
-        encode,
-        blocks.n_rows,
-        view._batch_size(sum(blocks.n_rows)),
-        view.shuffle,
-        rng,
-    )
-    return _Plan(
-        X=None,
-        Y=None,
-        y=None,
-        sample_weight=None,
-        # Block weights are not rescaled as fit's are (to keep a sum of huge
-        # weights finite): the objective is the same, with alpha as given.
-        alpha=view.alpha,
-        rows=None,
-        validation=validation,
-        net=net,
-        optimizer=view._optimizer_for(net, continuing, False),
-        monitor=view._monitor_for(continuing),
-        history=view._history_for(continuing, validation is not None),
-        dropout=dropout,
-        rng=rng,
-        loader=loader,
-    )
+    return estimator._fit(blocks, classes=classes, X_val=X_val, y_val=y_val)

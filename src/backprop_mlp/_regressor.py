@@ -1,15 +1,22 @@
 """BackpropMLPRegressor: what regression adds to the shared base."""
 
+from dataclasses import dataclass
+
 import numpy as np
-import scipy.sparse as sp
 from sklearn.base import RegressorMixin, _fit_context
 from sklearn.metrics import r2_score
 from sklearn.utils._param_validation import StrOptions
 from sklearn.utils.metaestimators import available_if
-from sklearn.utils.validation import check_array, check_is_fitted, column_or_1d
 
 from ._base import BaseBackpropMLP, _is_stochastic
-from ._losses import IDENTITY_OUTPUT, POISSON_OUTPUT
+from ._diagnostics import warn_if_target_scale_is_extreme
+from ._targets import (
+    check_outputs,
+    encode_real_targets,
+    output_for_loss,
+    real_targets,
+    refuse_categorical,
+)
 
 __all__ = ["BackpropMLPRegressor"]
 
@@ -132,9 +139,14 @@ class BackpropMLPRegressor(RegressorMixin, BaseBackpropMLP):
         What early stopping watches on the validation set: the R²
         (scikit-learn's behaviour) or the validation loss.
 
-    keep_optimizer_state : bool, default=False
-        With ``warm_start``, whether a new ``fit`` continues with the
-        optimizer's state instead of resetting it, as scikit-learn does.
+    schedule_horizon : int or None, default=None
+        The number of epochs over which ``learning_rate='cosine'`` decays to
+        zero, counted from the start of the training run; see
+        :class:`~backprop_mlp.BackpropMLPClassifier`.
+
+    keep_optimizer_state : bool, default='deprecated'
+        Deprecated since 0.2, to be removed in 0.4: use
+        ``warm_start='continue'``.
 
     callbacks : list of callable or None, default=None
         Called as ``callback(estimator, info)`` after every epoch (or L-BFGS
@@ -151,9 +163,11 @@ class BackpropMLPRegressor(RegressorMixin, BaseBackpropMLP):
     loss_curve_ : list of float
         The training objective after each epoch (each L-BFGS iteration).
     validation_scores_ : list of float or None
-        The validation R² after each epoch, when validating.
+        The validation R² after each epoch, when validating; NaN for the
+        epochs of an earlier fit that did not validate. None when no epoch
+        validated.
     validation_loss_curve_ : list of float or None
-        The validation loss after each epoch, when validating.
+        The validation loss after each epoch, as ``validation_scores_``.
     best_validation_score_ : float or None
         The best validation R², when validating.
     t_ : int
@@ -167,7 +181,9 @@ class BackpropMLPRegressor(RegressorMixin, BaseBackpropMLP):
     feature_names_in_ : ndarray of shape (`n_features_in_`,)
         The feature names seen in ``fit``, when they are all strings.
     n_iter_ : int
-        The number of epochs (iterations for 'lbfgs') run.
+        The number of epochs (iterations for 'lbfgs') the weights have been
+        trained for, over every fit and ``partial_fit`` that continued them:
+        ``len(loss_curve_)``. (scikit-learn's counts only the last ``fit``.)
     n_layers_ : int
         The number of layers, input and output included.
     n_outputs_ : int
@@ -228,7 +244,8 @@ class BackpropMLPRegressor(RegressorMixin, BaseBackpropMLP):
         max_fun=15000,
         dropout=0.0,
         early_stopping_metric="score",
-        keep_optimizer_state=False,
+        schedule_horizon=None,
+        keep_optimizer_state="deprecated",
         callbacks=None,
     ):
         self._store_params(locals())
@@ -262,7 +279,7 @@ class BackpropMLPRegressor(RegressorMixin, BaseBackpropMLP):
         self : BackpropMLPRegressor
             The fitted estimator.
         """
-        return self._fit(X, y, sample_weight, X_val=X_val, y_val=y_val)
+        return self._fit((X, y, sample_weight), X_val=X_val, y_val=y_val)
 
     @available_if(_is_stochastic)
     @_fit_context(prefer_skip_nested_validation=True)
@@ -283,91 +300,43 @@ class BackpropMLPRegressor(RegressorMixin, BaseBackpropMLP):
         self : BackpropMLPRegressor
             The updated estimator.
         """
-        return self._fit(X, y, sample_weight, incremental=True)
+        return self._fit((X, y, sample_weight), incremental=True)
 
     # ------------------------------------------------------------ targets
 
-    def _plan(self, X, y, *args, **kwargs):
-        # Before validate_data, which turns a categorical column into plain
-        # codes or strings and loses the sign of a classification problem.
-        self._refuse_categorical(y, "y")
-        return super()._plan(X, y, *args, **kwargs)
+    def _fit(self, source, **kwargs):
+        if not hasattr(source, "n_rows"):
+            # Before validation, which turns a categorical column into plain
+            # codes or strings and loses the sign of a classification problem.
+            refuse_categorical(source[1], "y")
+        return super()._fit(source, **kwargs)
 
-    @staticmethod
-    def _refuse_categorical(y, name):
-        dtypes = getattr(y, "dtypes", [getattr(y, "dtype", None)])
-        if any(str(dtype) == "category" for dtype in np.atleast_1d(dtypes)):
+    def _target_encoding(self):
+        return _RealEncoding(output_for_loss(self.loss), self.n_outputs_)
+
+    def _encode_targets(self, y, fitted, incremental, classes=None):
+        encoding = _RealEncoding(output_for_loss(self.loss), None)
+        if fitted is not None and fitted.output is not encoding.output:
             raise ValueError(
-                f"{name} is categorical: this looks like classification, not "
-                "regression. Use BackpropMLPClassifier for class labels, or pass "
-                "numeric targets."
+                f"loss={self.loss!r} needs the output activation "
+                f"{encoding.output.name!r}, but the model was fitted with "
+                f"{fitted.output.name!r}. Set warm_start=False to start afresh."
             )
-
-    def _checked_targets(self, y, name):
-        """Real-valued targets as float64, one column raveled."""
-        if sp.issparse(y):
-            y = y.toarray()
-        y = np.asarray(y)
-        if y.dtype.kind == "O":
-            try:
-                y = y.astype(np.float64)
-            except (TypeError, ValueError):
-                y = y.astype(str)
-        if y.dtype.kind not in "biuf":
-            raise ValueError(
-                f"{name} holds non-numeric values (dtype {y.dtype}, e.g. "
-                f"{y.flat[0]!r}): this looks like classification, not regression. "
-                "Use BackpropMLPClassifier for class labels, or pass numeric targets."
-            )
-        y = check_array(
-            y, ensure_2d=False, dtype=np.float64, input_name=name, estimator=self
-        )
-        if y.ndim == 2 and y.shape[1] == 1:
-            y = column_or_1d(y, warn=True)
-        if y.ndim not in (1, 2):
-            raise ValueError(f"{name} must be 1-D or 2-D, got shape {y.shape}.")
-        if self.loss == "poisson" and y.size and y.min() < 0:
-            raise ValueError(
-                f"loss='poisson' needs non-negative targets, but {name} has "
-                f"{int((y < 0).sum())} negative value(s) (the smallest is "
-                f"{y.min():g}). Use loss='squared_error', or shift the targets."
-            )
-        return y
-
-    def _encode_targets(self, y, continuing, incremental):
-        y = self._checked_targets(y, "y")
-        Y = y.reshape(len(y), -1)
-        if not continuing:
-            self.n_outputs_ = Y.shape[1]  # on the training view, for y_val
-        else:
-            self._check_same_outputs(Y.shape[1], "y", incremental)
-            if self.out_activation_ != self._output_layer().name:
-                raise ValueError(
-                    f"loss={self.loss!r} needs the output activation "
-                    f"{self._output_layer().name!r}, but the model was fitted with "
-                    f"{self.out_activation_!r}. Set warm_start=False to start afresh."
-                )
-        return Y, y
-
-    def _check_same_outputs(self, n_outputs, name, incremental=False):
-        if n_outputs != self.n_outputs_:
-            earlier = "the first call to partial_fit" if incremental else "fit"
-            raise ValueError(
-                f"{name} has {n_outputs} output(s), but the model was fitted on "
-                f"{self.n_outputs_} by {earlier}; every call must have the same "
-                "number of target columns."
-            )
-
-    def _output_layer(self):
-        return POISSON_OUTPUT if self.loss == "poisson" else IDENTITY_OUTPUT
+        n_outputs = None if fitted is None else fitted.n_outputs
+        Y, y = encode_real_targets(y, self.loss, n_outputs, incremental, self)
+        if fitted is None:
+            warn_if_target_scale_is_extreme(y)
+        return _RealEncoding(encoding.output, Y.shape[1]), Y, y
 
     def _stratify(self, Y):
         return None  # as scikit-learn: regression splits are not stratified
 
-    def _validate_y_val(self, y_val):
-        self._refuse_categorical(y_val, "y_val")
-        y_val = self._checked_targets(y_val, "y_val")
-        self._check_same_outputs(1 if y_val.ndim == 1 else y_val.shape[1], "y_val")
+    def _validate_y_val(self, y_val, encoding):
+        refuse_categorical(y_val, "y_val")
+        y_val = real_targets(y_val, "y_val", self.loss, self)
+        check_outputs(
+            1 if y_val.ndim == 1 else y_val.shape[1], encoding.n_outputs, "y_val"
+        )
         if len(y_val) < 2:
             # R² of one sample is undefined: r2_score would warn every epoch
             # without naming y_val, and validation_scores_ would hold NaN.
@@ -376,10 +345,25 @@ class BackpropMLPRegressor(RegressorMixin, BaseBackpropMLP):
                 f"y_val has {len(y_val)} sample(s): the validation R² needs at "
                 "least 2. Pass a larger validation set."
             )
+        self._check_validation_target(y_val, "y_val")
         return y_val
 
-    def _validation_metrics(self, P, y, sample_weight):
-        loss = self._output_layer().loss(y.reshape(len(y), -1), P, sample_weight)
+    def _check_validation_target(self, y_val, name):
+        """Refuse a constant validation target when early stopping watches R²."""
+        if not (self.early_stopping and self.early_stopping_metric == "score"):
+            return
+        Y = y_val.reshape(len(y_val), -1)
+        if np.all(Y == Y[:1]):
+            raise ValueError(
+                f"{name} is constant ({Y[0].tolist()}): its R² is 0 or undefined "
+                "at every epoch, so early stopping on the score would stop at "
+                "its first chance with a poor model. Use "
+                "early_stopping_metric='loss', or a validation set whose target "
+                "varies."
+            )
+
+    def _validation_metrics(self, P, y, sample_weight, encoding):
+        loss = encoding.output.loss(y.reshape(len(y), -1), P, sample_weight)
         if not np.isfinite(P).all():
             return np.nan, loss  # as scikit-learn, whose r2_score would raise
         y_pred = P.ravel() if P.shape[1] == 1 else P
@@ -400,8 +384,8 @@ class BackpropMLPRegressor(RegressorMixin, BaseBackpropMLP):
         y : ndarray of shape (n_samples,) or (n_samples, n_outputs)
             The predicted values.
         """
-        check_is_fitted(self)
-        P = self._forward(self._validate_X(X))
+        model = self._fitted_model()
+        P = model._forward(model._validate_X(X))
         return P.ravel() if P.shape[1] == 1 else P
 
     def __sklearn_tags__(self):
@@ -414,3 +398,15 @@ class BackpropMLPRegressor(RegressorMixin, BaseBackpropMLP):
         tags.target_tags.multi_output = not poisson
         tags.target_tags.positive_only = poisson
         return tags
+
+
+@dataclass(frozen=True)
+class _RealEncoding:
+    """A regressor's targets: the output layer and the number of outputs."""
+
+    output: object
+    n_outputs: int | None
+
+    def attributes(self):
+        """dict: No fitted attribute beyond those of the network."""
+        return {}

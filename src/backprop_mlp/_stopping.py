@@ -87,6 +87,14 @@ class PlateauMonitor:
                 self.best_params = params.copy()
         return self.count > self.patience
 
+    def restart(self):
+        """Count the epochs without improvement from zero again.
+
+        After a plateau that did not stop training (the learning rate was
+        lowered instead), as scikit-learn does; the best value is kept.
+        """
+        self.count = 0
+
     def message(self):
         """str: What the plateau was, for verbose output."""
         return (

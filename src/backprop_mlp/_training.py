@@ -1,16 +1,21 @@
-"""The training loop: epochs of mini-batches, the L-BFGS driver, and the rules.
+"""The training loop: runs of epochs, epochs of steps, and the rules between them.
 
 A reader finds here how training runs, and nothing else:
 
-- :class:`Trainer` runs the epochs of a stochastic solver, or drives L-BFGS,
-  on a network and an optimizer it is given. After each epoch it records one
-  :class:`EpochRecord` for every solver, applies the one divergence rule
-  (:func:`has_diverged`), asks the :class:`~backprop_mlp._stopping.
-  PlateauMonitor` whether training still improves and the schedule what a
-  plateau means, and tells its listeners (the progress bar, verbose printing,
-  the user's callbacks), any of which may stop it.
-- :func:`train_epoch` makes one pass over a :class:`BatchLoader`.
-- :func:`minimize_lbfgs` hands the full-batch objective to SciPy.
+- :class:`Trainer` runs the epochs of a stochastic solver (:meth:`Trainer.run`
+  runs epochs, :meth:`Trainer.run_epoch` one pass over the batches,
+  :meth:`Trainer.step` one batch), or drives L-BFGS
+  (:meth:`Trainer.run_lbfgs`), on a network and an optimizer it is given.
+  After each epoch it records one :class:`EpochRecord` for every solver,
+  applies the one divergence rule (:func:`has_diverged`), asks the
+  :class:`~backprop_mlp._stopping.PlateauMonitor` whether training still
+  improves and the schedule what a plateau means, and tells its
+  :class:`Listener` objects (the progress bar, verbose printing, the user's
+  callbacks), any of which may stop it.
+- :class:`~backprop_mlp._records.RunState` is what a run carries from one
+  epoch to the next: the random streams, the order of the rows, the epoch
+  count. A continued fit hands the trainer the state its last fit ended with,
+  so that the run goes on exactly as one longer run would have.
 
 The trainer warns about nothing and knows nothing of scikit-learn: it returns
 a :class:`TrainingResult` that says how training ended, and the estimator
@@ -18,27 +23,15 @@ turns that into fitted attributes and warnings.
 """
 
 import math
-import os
 from contextlib import contextmanager
-from dataclasses import dataclass, field
 
 import numpy as np
-import scipy
-import scipy.optimize
-import scipy.sparse as sp
-from threadpoolctl import ThreadpoolController
 
-__all__ = [
-    "BatchLoader",
-    "EpochRecord",
-    "History",
-    "Trainer",
-    "TrainingResult",
-    "dropout_masks",
-    "has_diverged",
-    "minimize_lbfgs",
-    "train_epoch",
-]
+from ._batches import dropout_masks
+from ._lbfgs import minimize_lbfgs
+from ._records import EpochRecord, TrainingResult
+
+__all__ = ["Listener", "Trainer", "has_diverged"]
 
 
 # A run whose weights grow past this, or whose loss grows this many times past
@@ -60,7 +53,7 @@ def has_diverged(loss, lowest_loss, params, state=()):
     loss : float
         The epoch's training loss.
     lowest_loss : float
-        The lowest loss of the earlier epochs of this fit (inf for none).
+        The lowest loss of the earlier epochs of the run (inf for none).
     params : ndarray
         The parameters after the epoch.
     state : sequence of ndarray, default=()
@@ -80,326 +73,28 @@ def has_diverged(loss, lowest_loss, params, state=()):
     return not all(np.isfinite(v.max()) and np.isfinite(v.min()) for v in state)
 
 
-@dataclass(frozen=True)
-class EpochRecord:
-    """What one epoch (one L-BFGS iteration) ended with.
+class Listener:
+    """Something told about each epoch: a printer, a progress bar, callbacks.
 
-    Parameters
-    ----------
-    epoch : int
-        The epoch's number in this fit, from 1.
-    loss : float
-        The training objective.
-    validation_score, validation_loss : float or None
-        The validation metrics, when validating.
-    learning_rate : float or None
-        The stochastic optimizer's learning rate for the next epoch.
-    plateau : str or None
-        What the plateau monitor and the schedule decided, when training
-        stopped improving this epoch.
+    Every method does nothing by default; a listener overrides what it needs.
     """
 
-    epoch: int
-    loss: float
-    validation_score: float | None = None
-    validation_loss: float | None = None
-    learning_rate: float | None = None
-    plateau: str | None = None
+    def epoch_begins(self):
+        """Called before each epoch (L-BFGS iteration)."""
 
-    def as_info(self):
-        """dict: The record as the ``info`` dict handed to callbacks."""
-        return {
-            "epoch": self.epoch,
-            "loss": self.loss,
-            "validation_score": self.validation_score,
-            "validation_loss": self.validation_loss,
-            "learning_rate": self.learning_rate,
-        }
-
-
-@dataclass
-class History:
-    """The curves of training, which warm starts and ``partial_fit`` extend.
-
-    Parameters
-    ----------
-    loss_curve : list of float
-        The training loss of each epoch.
-    validation_scores, validation_loss_curve : list of float or None
-        The validation metrics of each epoch, when validating.
-    t : int
-        The number of training samples seen by the stochastic solver.
-    """
-
-    loss_curve: list = field(default_factory=list)
-    validation_scores: list | None = None
-    validation_loss_curve: list | None = None
-    t: int = 0
-
-    def continued(self, validating):
-        """A copy to extend, with validation curves if this fit validates."""
-        new = History(list(self.loss_curve), None, None, self.t)
-        if validating or self.validation_scores is not None:
-            new.validation_scores = list(self.validation_scores or [])
-            new.validation_loss_curve = list(self.validation_loss_curve or [])
-        return new
-
-
-@dataclass
-class TrainingResult:
-    """How a run of the trainer ended.
-
-    Parameters
-    ----------
-    n_iter : int
-        Epochs (L-BFGS iterations) completed in this run.
-    loss : float or None
-        The loss of the last completed epoch; None when none completed.
-    diverged : bool
-        Whether training stopped because :func:`has_diverged`; the weights
-        before the diverging epoch were restored.
-    interrupted : bool
-        Whether a KeyboardInterrupt stopped training.
-    stopped_by_callback : bool
-        Whether a listener asked to stop.
-    reached_max_iter : bool
-        Whether the run used all its epochs while still improving.
-    unstable : bool
-        Whether the last loss ended more than 10 times above the lowest of
-        the run (and above 10): a learning rate too high, typically.
-    lbfgs_status : int or None
-        SciPy's status for L-BFGS (0 on convergence), else None.
-    lbfgs_message : str or None
-        SciPy's message for L-BFGS.
-    """
-
-    n_iter: int = 0
-    loss: float | None = None
-    diverged: bool = False
-    interrupted: bool = False
-    stopped_by_callback: bool = False
-    reached_max_iter: bool = False
-    unstable: bool = False
-    lbfgs_status: int | None = None
-    lbfgs_message: str | None = None
-
-
-class BatchLoader:
-    """Hands out mini-batches of rows of ``X`` without copying ``X`` itself.
-
-    Rows are chosen through ``rows`` (the training part of ``X``, for early
-    stopping) in the order given for the epoch. Consecutive rows of a dense
-    ``X`` come back as views; any other dense batch is gathered into one
-    reusable buffer, so an epoch allocates nothing the size of ``X``.
-
-    Parameters
-    ----------
-    X : ndarray or sparse matrix of shape (n_samples, n_features)
-        The whole input; CSR if sparse.
-    Y : ndarray of shape (n_samples, n_outputs)
-        Indicator targets.
-    sample_weight : ndarray of shape (n_samples,) or None
-    rows : ndarray of int or None
-        The rows of ``X`` to train on; all of them when None.
-    batch_size : int
-        Rows per batch; the last batch of an epoch may be smaller.
-    """
-
-    def __init__(self, X, Y, sample_weight, rows, batch_size):
-        self.X, self.Y, self.sample_weight = X, Y, sample_weight
-        self.rows = rows
-        self.n_samples = X.shape[0] if rows is None else len(rows)
-        self.batch_size = batch_size
-        self._buffer = None
-        if not sp.issparse(X):
-            self._buffer = np.empty((batch_size, X.shape[1]), dtype=X.dtype)
-
-    def batches(self, order=None):
-        """Yield ``(X_batch, Y_batch, sample_weight_batch)`` for one epoch.
+    def epoch_ended(self, record):
+        """Called after each epoch with its record.
 
         Parameters
         ----------
-        order : ndarray of int or None
-            A permutation of ``range(n_samples)`` (positions in ``rows``);
-            None keeps the data's order.
+        record : EpochRecord
 
-        Yields
-        ------
-        X_batch, Y_batch, sample_weight_batch
-            ``sample_weight_batch`` is None when no weights were given. The
-            dense ``X_batch`` is only valid until the next batch is drawn.
+        Returns
+        -------
+        stop : bool
+            Whether training should stop.
         """
-        for start in range(0, self.n_samples, self.batch_size):
-            stop = min(start + self.batch_size, self.n_samples)
-            idx = slice(start, stop) if order is None else order[start:stop]
-            if self.rows is not None:
-                idx = self.rows[idx]
-            if isinstance(idx, slice) or self._buffer is None:
-                X_batch = self.X[idx]
-            else:
-                # mode="clip": the indices are valid by construction, and the
-                # default mode="raise" gathers into a copy of `out` first.
-                X_batch = np.take(
-                    self.X, idx, axis=0, out=self._buffer[: stop - start], mode="clip"
-                )
-            sw = None if self.sample_weight is None else self.sample_weight[idx]
-            yield X_batch, self.Y[idx], sw
-
-
-def dropout_masks(rng, rates, n_samples, layer_sizes, dtype):
-    """Draw inverted-dropout masks for one batch.
-
-    Parameters
-    ----------
-    rng : numpy.random.Generator
-        Source of randomness, kept apart from the one that shuffles batches.
-    rates : sequence of float
-        Dropout rate of each hidden layer ``1 .. L-1``.
-    n_samples : int
-        Rows in the batch.
-    layer_sizes : sequence of int
-        ``[n_0, ..., n_L]``.
-    dtype : dtype
-
-    Returns
-    -------
-    masks : list or None
-        ``masks[k]`` of shape ``(n_samples, n_k)`` holding 0 for a dropped unit
-        and ``1 / (1 - rate)`` for a kept one, so that the expected activation
-        is unchanged and nothing needs rescaling at prediction; None where
-        layer ``k`` has no dropout, and None overall when no layer has any.
-    """
-    if not any(rates):
-        return None
-    masks = [None] * len(layer_sizes)
-    for k, rate in enumerate(rates, start=1):
-        if rate > 0:
-            keep = rng.random((n_samples, layer_sizes[k]), dtype=dtype) >= rate
-            masks[k] = keep * dtype.type(1 / (1 - rate))
-    return masks
-
-
-def train_epoch(net, optimizer, loader, alpha, order=None, dropout=None):
-    """Make one pass over the training data, one optimizer step per batch.
-
-    A batch whose sample weights are all zero is skipped.
-
-    Parameters
-    ----------
-    net : Network
-    optimizer : SGD or Adam
-    loader : BatchLoader
-    alpha : float
-        L2 penalty.
-    order : ndarray of int or None
-        The order to visit the samples in, see :meth:`BatchLoader.batches`.
-    dropout : tuple (rng, rates) or None
-        Where to draw dropout masks from, and each hidden layer's rate.
-
-    Returns
-    -------
-    loss : float
-        The mean over samples of each batch's objective, as scikit-learn's
-        ``loss_curve_`` records it.
-    """
-    accumulated = 0.0
-    for X_batch, Y_batch, sw_batch in loader.batches(order):
-        if sw_batch is not None and not sw_batch.sum() > 0:
-            # Samples that all weigh zero have no mean loss (0 / 0) and
-            # nothing to teach: the batch makes no step and adds no loss.
-            continue
-        masks = None
-        if dropout is not None:
-            rng, rates = dropout
-            masks = dropout_masks(
-                rng, rates, X_batch.shape[0], net.layer_sizes, net.dtype
-            )
-        loss, grad = net.loss_and_gradient(X_batch, Y_batch, sw_batch, alpha, masks)
-        accumulated += loss * X_batch.shape[0]
-        optimizer.step(net.params, grad)
-    return accumulated / loader.n_samples
-
-
-@contextmanager
-def _scipy_blas_on_one_thread():
-    """Run SciPy's own copy of OpenBLAS on one thread, for this block only.
-
-    Why: SciPy's wheels carry their own OpenBLAS besides numpy's. The L-BFGS-B
-    iteration calls SciPy's copy, whose idle threads then spin for a while and
-    hold the cores that numpy's copy needs for the next product: on 2 cores,
-    a fit with 2 BLAS threads ran up to 7x slower than with 1. With SciPy's
-    copy on one thread nothing is left spinning.
-
-    Only SciPy's copy is limited, never numpy's: threadpoolctl's limits are
-    process-wide, and numpy work in the user's other threads must keep the
-    user's setting. Where SciPy and numpy share one BLAS, nothing is limited.
-    The previous count comes back on every exit, exceptions included.
-    """
-    scipy_dir = os.path.dirname(os.path.dirname(scipy.__file__))
-    scipy_libs = [
-        lib
-        for lib in ThreadpoolController().select(user_api="blas").lib_controllers
-        if lib.filepath.startswith(
-            (os.path.join(scipy_dir, "scipy.libs"), os.path.dirname(scipy.__file__))
-        )
-        and lib.num_threads > 1
-    ]
-    threads = [lib.num_threads for lib in scipy_libs]
-    for lib in scipy_libs:
-        lib.set_num_threads(1)
-    try:
-        yield
-    finally:
-        for lib, n in zip(scipy_libs, threads, strict=True):
-            lib.set_num_threads(n)
-
-
-def minimize_lbfgs(net, X, Y, sample_weight, alpha, max_iter, max_fun, tol, callback):
-    """Minimise the full-batch objective with SciPy's L-BFGS-B, as sklearn does.
-
-    ``net.params`` is the optimisation vector itself: SciPy's iterate is copied
-    into it once per evaluation and the gradient comes straight from the
-    network's flat ``grad``, with no per-layer packing.
-
-    Parameters
-    ----------
-    net : Network
-    X, Y, sample_weight, alpha
-        As for :meth:`Network.loss_and_gradient`.
-    max_iter, max_fun : int
-        Iteration and function-evaluation limits.
-    tol : float
-        SciPy's ``gtol``.
-    callback : callable
-        ``callback(params, loss)`` after each iteration; returning True stops.
-
-    Returns
-    -------
-    result : scipy.optimize.OptimizeResult
-        ``net.params`` holds ``result.x`` on return.
-    """
-
-    def objective(theta):
-        net.params[...] = theta
-        loss, grad = net.loss_and_gradient(X, Y, sample_weight, alpha)
-        # SciPy keeps the gradient it is given, and our buffer is reused.
-        return loss, grad.astype(np.float64)
-
-    def on_iteration(intermediate_result):
-        if callback(intermediate_result.x, float(intermediate_result.fun)):
-            raise StopIteration
-
-    with _scipy_blas_on_one_thread():
-        result = scipy.optimize.minimize(
-            objective,
-            net.params.astype(np.float64),
-            method="L-BFGS-B",
-            jac=True,
-            callback=on_iteration,
-            options={"maxfun": max_fun, "maxiter": max_iter, "gtol": tol},
-        )
-    net.params[...] = result.x
-    return result
+        return False
 
 
 class Trainer:
@@ -407,42 +102,38 @@ class Trainer:
 
     Parameters
     ----------
-    max_iter : int
-        Epochs (stochastic solvers) or iterations (L-BFGS) at most.
+    max_epochs : int
+        Epochs (stochastic solvers) or iterations (L-BFGS) this fit may run.
     alpha : float
         The L2 penalty.
     shuffle : bool
-        Whether to visit the samples in a new random order each epoch.
-    rng : numpy.random.RandomState
-        Shuffles the samples; consumed as scikit-learn consumes it.
-    listeners : sequence, default=()
-        Objects told about each epoch: ``epoch_begins()`` before it, and
-        ``epoch_ended(record)`` after it, which returns True to stop.
-    single_epoch : bool, default=False
-        Run one epoch only (``partial_fit``).
-    run_to_max_iter : bool, default=False
-        Whether the schedule is meant to run every epoch ('cosine'): reaching
-        ``max_iter`` then is no sign of non-convergence.
+        Whether to visit the rows in a new random order each epoch (a block
+        loader orders its batches itself: False then).
+    listeners : sequence of Listener, default=()
+    dropout_rates : sequence of float or None, default=None
+        The dropout rate of each hidden layer; None for no dropout.
+    budget_is_a_limit : bool, default=True
+        Whether using every epoch means training had not converged yet
+        (``max_iter`` reached). Not for a schedule meant to run every epoch
+        ('cosine'), nor for the one epoch of ``partial_fit``.
     """
 
     def __init__(
         self,
         *,
-        max_iter,
+        max_epochs,
         alpha,
         shuffle,
-        rng,
         listeners=(),
-        single_epoch=False,
-        run_to_max_iter=False,
+        dropout_rates=None,
+        budget_is_a_limit=True,
     ):
-        self.max_iter = max_iter
+        self.max_epochs = max_epochs
         self.alpha = alpha
         self.shuffle = shuffle
-        self.rng = rng
         self.listeners = list(listeners)
-        self.single_epoch = single_epoch
-        self.run_to_max_iter = run_to_max_iter
+        self.dropout_rates = dropout_rates
+        self.budget_is_a_limit = budget_is_a_limit
 
     def _begin(self):
         for listener in self.listeners:
@@ -462,8 +153,8 @@ class Trainer:
         loader,
         monitor,
         history,
+        run,
         validation=None,
-        dropout=None,
     ):
         """Train ``net`` with a stochastic optimizer, epoch after epoch.
 
@@ -480,81 +171,135 @@ class Trainer:
             Watches the training loss, or the validation score or loss.
         history : History
             Extended in place with each epoch.
+        run : RunState
+            Where the run stands; updated in place.
         validation : callable or None, default=None
             ``validation(net) -> (score, loss)`` on the validation set.
-        dropout : tuple (rng, rates) or None, default=None
-            See :func:`train_epoch`.
 
         Returns
         -------
         result : TrainingResult
             With early stopping (``monitor.keep_best``) the best parameters
-            are restored in ``net`` before returning.
+            are restored in ``net`` before returning, and ``run.position``
+            keeps the last ones.
         """
         result = TrainingResult()
-        n_samples = loader.n_samples
-        order = np.arange(n_samples)
         last_good = net.params.copy()
-        lowest_loss = np.inf
+        schedule.start(optimizer, run.epochs)
         # A diverging run overflows; it is detected after the epoch and
         # reported once, by the estimator, not as numpy noise.
         with np.errstate(over="ignore", invalid="ignore"), _interruptible(result):
-            for epoch in range(1, self.max_iter + 1):
+            for _ in range(self.max_epochs):
                 self._begin()
-                if self.shuffle:
-                    permutation = np.arange(n_samples)
-                    self.rng.shuffle(permutation)
-                    order = order[permutation]
-                loss = train_epoch(
-                    net,
-                    optimizer,
-                    loader,
-                    self.alpha,
-                    order if self.shuffle else None,
-                    dropout,
-                )
-                if has_diverged(loss, lowest_loss, net.params, optimizer.state()):
+                loss = self.run_epoch(net, optimizer, loader, run)
+                if has_diverged(loss, run.lowest_loss, net.params, optimizer.state()):
                     net.params[...] = last_good
-                    result.diverged = True
+                    result.diverged, run.ended = True, "diverged"
                     break
                 last_good[...] = net.params
-                lowest_loss = min(lowest_loss, loss)
-                result.n_iter, result.loss = epoch, loss
-                history.t += n_samples
-                history.loss_curve.append(loss)
+                run.lowest_loss = min(run.lowest_loss, loss)
+                run.epochs += 1
+                result.n_iter, result.loss = result.n_iter + 1, loss
                 score = val_loss = None
                 if validation is not None:
                     score, val_loss = validation(net)
-                    history.validation_scores.append(score)
-                    history.validation_loss_curve.append(val_loss)
+                history.record(loss, loader.n_samples, score, val_loss)
                 watched = {
                     "training loss": loss,
                     "validation score": score,
                     "validation loss": val_loss,
                 }[monitor.quantity]
                 plateau = monitor.update(watched, net.params)
-                schedule.epoch_ended(optimizer, epoch, history.t)
-                stop, note = False, None
-                if plateau:
-                    stop, decision = schedule.on_plateau(optimizer)
-                    note = f"{monitor.message()} {decision}"
-                    if not stop:
-                        monitor.count = 0
+                schedule.epoch_ended(optimizer, run.epochs, history.t)
+                decision = schedule.on_plateau(optimizer) if plateau else None
+                if decision is not None and not decision.stop:
+                    monitor.restart()
                 record = EpochRecord(
-                    epoch, loss, score, val_loss, optimizer.learning_rate, note
+                    result.n_iter,
+                    loss,
+                    score,
+                    val_loss,
+                    optimizer.learning_rate,
+                    monitor.message() if plateau else None,
+                    decision,
                 )
                 if self._end(record):
                     result.stopped_by_callback = True
                     break
-                if stop or self.single_epoch:
+                if decision is not None and decision.stop:
+                    result.converged, run.ended = True, "converged"
                     break
-                if epoch == self.max_iter and not self.run_to_max_iter:
-                    result.reached_max_iter = True
+            else:
+                result.reached_max_iter = self.budget_is_a_limit
         if result.loss is not None:
-            result.unstable = result.loss > _UNSTABLE_GROWTH * max(lowest_loss, 1.0)
+            result.unstable = result.loss > _UNSTABLE_GROWTH * max(run.lowest_loss, 1.0)
         if monitor.keep_best and monitor.best_params is not None:
+            run.position = net.params.copy()
             net.params[...] = monitor.best_params
         return result
+
+    def run_epoch(self, net, optimizer, loader, run):
+        """Make one pass over the training data, one optimizer step per batch.
+
+        A batch whose sample weights are all zero is skipped.
+
+        Parameters
+        ----------
+        net : Network
+        optimizer : SGD or Adam
+        loader : BatchLoader
+        run : RunState
+            Its random streams and row order move on.
+
+        Returns
+        -------
+        loss : float
+            The mean over samples of each batch's objective, as scikit-learn's
+            ``loss_curve_`` records it.
+        """
+        order = None
+        if self.shuffle:
+            permutation = np.arange(loader.n_samples)
+            run.shuffle_rng.shuffle(permutation)
+            run.order = order = run.order[permutation]
+        accumulated = 0.0
+        for X_batch, Y_batch, sw_batch in loader.batches(order):
+            if sw_batch is not None and not sw_batch.sum() > 0:
+                # Samples that all weigh zero have no mean loss (0 / 0) and
+                # nothing to teach: the batch makes no step and adds no loss.
+                continue
+            loss = self.step(net, optimizer, X_batch, Y_batch, sw_batch, run)
+            accumulated += loss * X_batch.shape[0]
+        return accumulated / loader.n_samples
+
+    def step(self, net, optimizer, X, Y, sample_weight, run):
+        """One optimizer step on one batch; return the batch's objective.
+
+        Parameters
+        ----------
+        net : Network
+        optimizer : SGD or Adam
+        X, Y, sample_weight
+            The batch, as for :meth:`Network.loss_and_gradient`.
+        run : RunState
+            Draws the batch's dropout masks.
+
+        Returns
+        -------
+        loss : float
+        """
+        masks = None
+        if self.dropout_rates is not None:
+            masks = dropout_masks(
+                run.dropout_rng,
+                self.dropout_rates,
+                X.shape[0],
+                net.layer_sizes,
+                net.dtype,
+            )
+        loss, grad = net.loss_and_gradient(X, Y, sample_weight, self.alpha, masks)
+        optimizer.step(net.params, grad)
+        return loss
 
     def run_lbfgs(self, net, X, Y, sample_weight, max_fun, tol, history):
         """Minimise the full-batch objective with L-BFGS.
@@ -584,7 +329,7 @@ class Trainer:
                 result.diverged = True
                 return True
             result.n_iter += 1
-            history.loss_curve.append(loss)
+            history.record(loss, 0)
             if loss < best["loss"]:
                 best["loss"], best["params"] = loss, params.copy()
             if self._end(EpochRecord(result.n_iter, loss)):
@@ -603,7 +348,7 @@ class Trainer:
                 Y,
                 sample_weight,
                 self.alpha,
-                self.max_iter,
+                self.max_epochs,
                 max_fun,
                 tol,
                 on_iteration,
@@ -611,7 +356,7 @@ class Trainer:
             result.lbfgs_status = int(scipy_result.status)
             result.lbfgs_message = str(scipy_result.message)
             result.loss = float(scipy_result.fun)
-            result.n_iter = min(int(scipy_result.nit), self.max_iter)
+            result.n_iter = min(int(scipy_result.nit), self.max_epochs)
         final_bad = result.loss is None or has_diverged(
             result.loss, best["loss"], net.params
         )

@@ -8,7 +8,7 @@ import joblib
 import sklearn
 from sklearn.exceptions import ConvergenceWarning
 
-__all__ = ["TrainingDivergedWarning", "warn"]
+__all__ = ["ContinuationWarning", "TrainingDivergedWarning", "warn"]
 
 
 class TrainingDivergedWarning(ConvergenceWarning):
@@ -19,6 +19,17 @@ class TrainingDivergedWarning(ConvergenceWarning):
     merely ends more than 10 times above its lowest loss is kept as it is.
     Either way the message names the likely cause: a learning rate too high,
     or features not scaled.
+    """
+
+
+class ContinuationWarning(UserWarning):
+    """A fit asked to continue its training run could not continue it exactly.
+
+    Either the run had ended (its plateau rule stopped it, or it diverged)
+    and the fit trained nothing, or something the run depends on changed
+    (the solver, the number of training rows, the validation set) and the
+    fit started a new run from the fitted weights, as ``warm_start=True``
+    does. The message says which, and why.
     """
 
 

@@ -1,15 +1,16 @@
-"""Which kernels run training's element-wise hot spots: numpy's or compiled ones.
+"""The element-wise work of training, and who does it: numpy (the reference) or numba.
 
-numpy's are the reference, and the default: the optimizer steps in
-:mod:`backprop_mlp._optimizers`, the activations and their derivatives in
-:mod:`backprop_mlp._activations`. Beside them, the optional ``fast`` extra
-(numba) brings compiled versions with the same signatures
-(:mod:`backprop_mlp._numba_kernels`), which do the same floating-point
-operations in the same order, one fused pass per kernel (on one thread unless
-the user opts in to more, see :class:`CompiledKernels`), and give
-bit-identical results.
+The network and the optimizers say *what* to compute, as the equations read
+(:mod:`backprop_mlp._network`, :mod:`backprop_mlp._optimizers`); an
+*operations* object, handed to both when a fit builds them, says *how*. There
+are two, with the same methods and bit-identical results:
 
-A fit chooses once, with :func:`compiled_kernels`, from the global
+- :class:`NumpyOperations`, the reference and the default: whole-array numpy;
+- :class:`CompiledOperations`, from the optional ``fast`` extra (numba,
+  :mod:`backprop_mlp._numba_kernels`): the same floating-point operations in
+  the same order, one fused pass per kernel.
+
+A fit chooses once, with :func:`operations_for`, from the global
 configuration (``backprop_mlp.config_context(compiled=...)``), whether numba
 imports, and the size of the network. numba is imported only when the
 compiled path is chosen: its import, and loading its cached machine code,
@@ -18,11 +19,23 @@ touch it.
 
 What is compiled: the Adam and SGD steps; relu and leaky relu; the products of
 the incoming gradient with the derivatives of relu, leaky relu, logistic and
-tanh. What stays numpy's: every transcendental function (``exp``, ``expm1``,
-``tanh``, ``log``: the forward passes of logistic, tanh, elu, softplus, gelu
-and swish, and the derivatives of elu, softplus, gelu and swish), because
-numba's libm and numpy's SIMD code differ in the last bit; the matrix
-products, which are BLAS's in both.
+tanh; the L2 penalty's ``grad += c * W``. What stays numpy's: every
+transcendental function (``exp``, ``expm1``, ``tanh``, ``log``: the forward
+passes of logistic, tanh, elu, softplus, gelu and swish, and the derivatives
+of elu, softplus, gelu and swish), because numba's libm and numpy's SIMD code
+differ in the last bit; the matrix products, which are BLAS's in both.
+
+Performance notes, kept here rather than among the equations:
+
+- numpy's optimizer steps work through the vectors in slices of at most
+  ``_SLICE`` entries, so that their intermediates fit in two small scratch
+  buffers: beyond its state, an optimizer holds no vector the size of the
+  parameters, which on a large network keeps the peak memory of training
+  below scikit-learn's. ``add_scaled`` works in blocks for the same reason.
+- The operation order of the steps is scikit-learn's (``SGDOptimizer``,
+  ``AdamOptimizer``), so that both libraries produce the same weights.
+- The compiled kernels run on one thread unless the user opts in; see
+  :class:`CompiledOperations` for why.
 """
 
 import dataclasses
@@ -36,7 +49,12 @@ from threadpoolctl import ThreadpoolController
 from ._activations import LEAKY_SLOPE
 from ._config import get_config
 
-__all__ = ["MIN_COMPILED_PARAMS", "CompiledKernels", "compiled_kernels"]
+__all__ = [
+    "MIN_COMPILED_PARAMS",
+    "CompiledOperations",
+    "NumpyOperations",
+    "operations_for",
+]
 
 # The smallest network, in parameters, for which compiled="auto" chooses the
 # compiled kernels (see benchmarks/README.md, "Compiled kernels"). A compiled
@@ -52,24 +70,32 @@ NUMPY_2 = int(np.__version__.split(".")[0]) >= 2
 # threads costs more than they save.
 _MIN_PARALLEL_SIZE = 1 << 15
 
+# Entries per slice of numpy's optimizer steps: large enough that the Python
+# loop over slices costs nothing next to the arithmetic, small enough for the
+# CPU cache.
+_SLICE = 1 << 16
 
-def compiled_kernels(n_params):
-    """The compiled kernels a fit should use, or None for numpy's.
 
-    Called once per fit, in the thread that trains: it also sets the number
-    of threads the kernels run on, see :class:`CompiledKernels`.
+def operations_for(n_params, dtype=np.float64):
+    """The operations a fit of a network of ``n_params`` parameters should use.
+
+    Called once per fit, in the thread that trains: the compiled path also
+    sets the number of threads its kernels run on, see
+    :class:`CompiledOperations`.
 
     Parameters
     ----------
     n_params : int
         The number of parameters (weights and biases) of the network.
+    dtype : dtype, default=np.float64
+        The dtype of the parameters.
 
     Returns
     -------
-    kernels : CompiledKernels or None
-        None when the configuration says ``compiled=False``, or ``'auto'``
-        and the network has fewer than :data:`MIN_COMPILED_PARAMS` parameters
-        or numba is not installed.
+    ops : NumpyOperations or CompiledOperations
+        numpy's when the configuration says ``compiled=False``, or ``'auto'``
+        and the network has fewer than :data:`MIN_COMPILED_PARAMS`
+        parameters or numba is not installed.
 
     Raises
     ------
@@ -79,18 +105,18 @@ def compiled_kernels(n_params):
     """
     setting = get_config()["compiled"]
     if setting is False:
-        return None
+        return NumpyOperations(n_params, dtype)
     if setting == "auto" and (
         n_params < MIN_COMPILED_PARAMS
         or importlib.util.find_spec("numba") is None
         or not NUMPY_2
     ):
-        return None
+        return NumpyOperations(n_params, dtype)
     try:
         from . import _numba_kernels
     except ImportError as exc:
         if setting == "auto":
-            return None
+            return NumpyOperations(n_params, dtype)
         raise ImportError(
             "backprop_mlp.config_context(compiled=True) needs numba: install "
             'the extra with pip install "backprop-mlp[fast]".'
@@ -103,7 +129,103 @@ def compiled_kernels(n_params):
             "compiled kernels are bit-identical to numpy 2's arithmetic, not "
             f"to numpy {np.__version__}'s. Upgrade numpy, or use compiled=False."
         )
-    return CompiledKernels(_numba_kernels, _blas_threads())
+    return CompiledOperations(_numba_kernels, _blas_threads())
+
+
+class NumpyOperations:
+    """numpy's element-wise work of training: the reference.
+
+    Parameters
+    ----------
+    n_params : int
+        The length of the parameter vectors the optimizer steps work on.
+    dtype : dtype
+        Their dtype.
+    """
+
+    compiled = False
+
+    def __init__(self, n_params, dtype):
+        self._scratch = np.empty((2, min(n_params, _SLICE)), dtype=dtype)
+
+    def activation(self, act):
+        """The record a network uses for activation ``act``: ``act`` itself.
+
+        Parameters
+        ----------
+        act : Activation
+
+        Returns
+        -------
+        act : Activation
+        """
+        return act
+
+    def add_scaled(self, y, c, x, block=1 << 16):
+        """``y += c * x`` in place, a block of entries at a time.
+
+        The temporary ``c * x`` of a whole weight vector would raise the peak
+        memory of training by a copy of the weights.
+
+        Parameters
+        ----------
+        y, x : ndarray of shape (n,)
+        c : float
+        block : int, default=65536
+        """
+        for start in range(0, y.size, block):
+            part = slice(start, start + block)
+            y[part] += c * x[part]
+
+    def _slices(self, n):
+        for start in range(0, n, _SLICE):
+            part = slice(start, min(start + _SLICE, n))
+            yield part, *self._scratch[:, : part.stop - part.start]
+
+    def sgd_step(self, params, grad, velocity, learning_rate, momentum, nesterov):
+        """SGD's update of ``params`` and ``velocity``, in place.
+
+        Parameters
+        ----------
+        params, grad, velocity : ndarray of shape (n_params,)
+        learning_rate, momentum : float
+        nesterov : bool
+        """
+        for part, lr_grad, update in self._slices(params.shape[0]):
+            p, g, v = params[part], grad[part], velocity[part]
+            np.multiply(g, learning_rate, out=lr_grad)
+            v *= momentum
+            v -= lr_grad  # v = momentum v - lr g
+            if nesterov:
+                np.multiply(v, momentum, out=update)
+                update -= lr_grad
+                p += update  # params += momentum v - lr g
+            else:
+                p += v
+
+    def adam_step(self, params, grad, m, v, lr_t, beta_1, beta_2, epsilon):
+        """Adam's update of ``params`` and the moments ``m``, ``v``, in place.
+
+        Parameters
+        ----------
+        params, grad, m, v : ndarray of shape (n_params,)
+        lr_t : float
+            The bias-corrected step size of this step.
+        beta_1, beta_2, epsilon : float
+        """
+        for part, buf, update in self._slices(params.shape[0]):
+            p, g, m_, v_ = params[part], grad[part], m[part], v[part]
+            m_ *= beta_1
+            m_ += np.multiply(g, 1 - beta_1, out=buf)  # m = b1 m + (1 - b1) g
+            v_ *= beta_2
+            np.square(g, out=buf)
+            buf *= 1 - beta_2
+            v_ += buf  # v = b2 v + (1 - b2) g**2
+            np.sqrt(v_, out=buf)
+            buf += epsilon
+            np.multiply(m_, -lr_t, out=update)
+            update /= buf
+            p += update  # params -= lr_t m / (sqrt(v) + epsilon)
 
 
 _blas_controller = None
@@ -166,8 +288,10 @@ def _scalar(x, dtype):
     return np.result_type(x, dtype).type(x)
 
 
-class CompiledKernels:
+class CompiledOperations:
     """The compiled kernels, bound to the number of threads of one fit.
+
+    The methods of :class:`NumpyOperations`, with bit-identical results.
 
     By default they run on one thread, and numba's thread pool is never
     started: on the machine they were measured on, 2-thread kernels between
@@ -189,6 +313,8 @@ class CompiledKernels:
         The threads BLAS may use.
     """
 
+    compiled = True
+
     def __init__(self, module, n_threads):
         import numba
 
@@ -208,7 +334,7 @@ class CompiledKernels:
         return self.parallel and array.size >= _MIN_PARALLEL_SIZE
 
     def adam_step(self, params, grad, m, v, lr_t, beta_1, beta_2, epsilon):
-        """:meth:`Adam._step <backprop_mlp._optimizers.Adam._step>`, whole vectors."""
+        """:meth:`NumpyOperations.adam_step`, in one fused pass."""
         dt = params.dtype
         args = (params, grad, m, v, _scalar(beta_1, dt), _scalar(1 - beta_1, dt))
         args += (_scalar(beta_2, dt), _scalar(1 - beta_2, dt), _scalar(epsilon, dt))
@@ -219,7 +345,7 @@ class CompiledKernels:
             self._k.adam_step(*args, 0, params.shape[0])
 
     def sgd_step(self, params, grad, velocity, learning_rate, momentum, nesterov):
-        """:meth:`SGD._step <backprop_mlp._optimizers.SGD._step>`, whole vectors."""
+        """:meth:`NumpyOperations.sgd_step`, in one fused pass."""
         dt = params.dtype
         args = (params, grad, velocity, _scalar(learning_rate, dt))
         args += (_scalar(momentum, dt), bool(nesterov))
@@ -229,7 +355,7 @@ class CompiledKernels:
             self._k.sgd_step(*args, 0, params.shape[0])
 
     def add_scaled(self, y, c, x):
-        """``y += c * x`` in place, as :func:`backprop_mlp._network._add_scaled`.
+        """``y += c * x`` in place, as :meth:`NumpyOperations.add_scaled`.
 
         numpy computes ``c * x`` in the dtype NEP 50 gives it: ``x``'s own
         for a Python float ``c`` (rounded to that dtype first), float64 for a
@@ -242,20 +368,6 @@ class CompiledKernels:
             self._k.add_scaled_parallel(*args)
         else:
             self._k.add_scaled(*args, 0, y.shape[0])
-
-    def activations(self, f):
-        """:meth:`activation` of each record of a network's list ``net.f``.
-
-        Parameters
-        ----------
-        f : list of Activation or None
-
-        Returns
-        -------
-        f : list of Activation or None
-            A new list; None entries (``f[0]``) stay None.
-        """
-        return [None if act is None else self.activation(act) for act in f]
 
     def activation(self, act):
         """``act`` with its compiled function and derivative where they are exact.
