@@ -451,6 +451,37 @@ TRAINING_TAMPERINGS = {
         _set("_monitor.quantity", lambda q, c: "accuracy"),
         r"_monitor\.quantity",
     ),
+    "run-order-with-a-row-twice": (
+        ADAM,
+        _set("_run.order", lambda o, c: np.append(o[:-1], o[0])),
+        r"_run\.order should hold each of the 80 training rows once",
+    ),
+    "run-order-of-other-rows": (
+        ADAM,
+        _set("_run.order", lambda o, c: o + 1),
+        r"_run\.order should hold each",
+    ),
+    "run-split-overlapping": (
+        EARLY,
+        _set("_run.split", lambda s, c: (s[0], s[0][:8])),
+        r"_run\.split should hold each",
+    ),
+    "run-position-short": (
+        ADAM,
+        _set("_run.position", lambda p, c: np.zeros(3)),
+        r"_run\.position has shape \(3,\)",
+    ),
+    "run-epochs-negative": (ADAM, _set("_run.epochs", lambda e, c: -1), "epochs"),
+    "run-ended-unknown": (
+        ADAM,
+        _set("_run.ended", lambda e, c: "paused"),
+        r"_run\.ended should be",
+    ),
+    "run-without-random-state": (
+        ADAM,
+        _set("_run.shuffle_rng", lambda r, c: 0),
+        r"_run\.shuffle_rng should be a RandomState",
+    ),
 }
 
 
@@ -487,6 +518,22 @@ def test_every_valid_training_state_loads_and_continues(how, params):
         loaded,
         clf,
     )
+
+
+@pytest.mark.parametrize("how", ROUND_TRIPS)
+@pytest.mark.parametrize(
+    "params",
+    [dict(solver="sgd"), dict(early_stopping=True, dropout=0.2, n_iter_no_change=50)],
+    ids=["sgd", "early-stopping-dropout"],
+)
+def test_a_saved_run_continues_as_the_model_in_memory(how, params):
+    # warm_start='continue' goes on with the run: its random streams, row
+    # order, validation split and counters must all survive the trip.
+    clf, X, y = _fit(warm_start="continue", max_iter=5, **params)
+    loaded = ROUND_TRIPS[how](clf)
+    _assert_continue_alike(lambda model: model.fit(X, y), loaded, clf)
+    assert loaded.loss_curve_ == clf.loss_curve_
+    assert loaded._run.epochs == clf._run.epochs == 10
 
 
 @pytest.mark.parametrize("how", ROUND_TRIPS)
@@ -566,9 +613,16 @@ def test_a_format_that_is_not_a_number_is_refused():
 def _legacy_state(clf):
     """``clf``'s state in the layout saved before formats were numbered and
     before the trainer: no learning_rate_init in the optimizer, the plateau
-    count in attributes of the estimator, and a random state kept."""
+    count in attributes of the estimator, a random state kept, no run, and
+    the parameters of then (no schedule_horizon, keep_optimizer_state False).
+
+    ``clf`` loses its run too: the oracle is the same model without one.
+    """
+    del clf._run
     state = copy.deepcopy(clf.__getstate__())
     del state["_backprop_mlp_format"], state["_backprop_mlp_version"]
+    del state["schedule_horizon"]
+    state["keep_optimizer_state"] = False
     del state["_optimizer"].learning_rate_init
     monitor = state.pop("_monitor")
     state["_no_improvement_count"] = monitor.count
@@ -585,21 +639,25 @@ def _load_state(state):
 
 
 def test_legacy_layout_is_converted_and_continues_identically():
-    # The oracle is the model whose state was put in the old layout.
+    # The oracle is the model whose state was put in the old layout. Its
+    # adaptive rate falls at each plateau: the count must carry over, and the
+    # optimizer's rate and velocity.
     clf, X, y = _fit(
-        solver="sgd", learning_rate="adaptive", n_iter_no_change=2, tol=0.1
+        solver="sgd", learning_rate="adaptive", n_iter_no_change=1, tol=0.1
     )
     with pytest.warns(InconsistentVersionWarning, match="version unknown"):
         legacy = _load_state(_legacy_state(clf))
     assert not {"_no_improvement_count", "_random_state"} & set(vars(legacy))
-    _assert_continue_alike(
-        lambda model: model.set_params(
-            warm_start=True, keep_optimizer_state=True, max_iter=30
-        ).fit(X, y),
-        legacy,
-        clf,
-    )
-    assert legacy.n_iter_ == clf.n_iter_ < 30  # the same plateau, carried over
+    # The parameters of today, with what the old ones meant: no warning about
+    # a keep_optimizer_state the user never set.
+    assert legacy.get_params() == clf.get_params()
+
+    def three_epochs(model):
+        for _ in range(3):
+            model.partial_fit(X, y)
+
+    _assert_continue_alike(three_epochs, legacy, clf)
+    assert legacy._optimizer.learning_rate == clf._optimizer.learning_rate < 1e-3
 
 
 def test_unreadable_legacy_layout_predicts_and_drops_its_training_state():
@@ -632,26 +690,29 @@ OLD_SNAPSHOTS = {
     # the plateau count in attributes of the estimator.
     "pre-trainer": "7ff9d75af6d72878a264ce3ca3a3f5417d47abae",
 }
-# Each is fitted for 6 epochs, then continued by _continue_training. (Not
-# L-BFGS: its warm start now extends loss_curve_, where it replaced it.)
+# Each is fitted for 6 epochs, then continued by _continue_training: by
+# partial_fit, which keeps the optimizer and plateau count, or by a warm start
+# (warm_start=True), which keeps the plateau count and the best parameters.
+# (Not keep_optimizer_state: a model saved without a run to continue now
+# starts a new one, by design. Not L-BFGS: its warm start now extends
+# loss_curve_, where it replaced it.)
 OLD_SCENARIOS = {
     "adam-partial-fit": {},
+    "sgd-adaptive-partial-fit": dict(
+        solver="sgd", learning_rate="adaptive", n_iter_no_change=1, tol=0.1
+    ),
     "sgd-adaptive": dict(
         solver="sgd",
         learning_rate="adaptive",
         warm_start=True,
-        keep_optimizer_state=True,
         n_iter_no_change=2,
         tol=0.1,
     ),
-    "early-stopping-score": dict(
-        early_stopping=True, warm_start=True, keep_optimizer_state=True
-    ),
+    "early-stopping-score": dict(early_stopping=True, warm_start=True),
     "early-stopping-loss": dict(
         early_stopping=True,
         early_stopping_metric="loss",
         warm_start=True,
-        keep_optimizer_state=True,
         n_iter_no_change=3,
     ),
 }
@@ -685,7 +746,7 @@ for name, params in {scenarios!r}.items():
     saved["proba"] = clf.predict_proba(X)
     _continue_training(clf, X, y)
     saved["continued"] = clf.coefs_ + clf.intercepts_
-    saved["counters"] = (clf.n_iter_, clf.t_, list(clf.loss_curve_))
+    saved["counters"] = (clf.t_, list(clf.loss_curve_))
     results[name] = saved
 with open(sys.argv[1], "wb") as file:
     pickle.dump(results, file)
@@ -740,7 +801,8 @@ def test_old_snapshot_model_continues_as_its_own_code_does(old_snapshot, scenari
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         _continue_training(clf, X, y)
-    assert (clf.n_iter_, clf.t_, clf.loss_curve_) == saved["counters"]
+    # (Not n_iter_: it now counts every epoch of the weights, by design.)
+    assert (clf.t_, clf.loss_curve_) == saved["counters"]
     for ours, theirs in zip(
         clf.coefs_ + clf.intercepts_, saved["continued"], strict=True
     ):

@@ -18,9 +18,10 @@ through ``__setstate__``, so these two methods are the one place where
   shapes do not chain from ``n_features_in_`` through the hidden layers to
   ``n_outputs_``, non-finite weights, unknown activation names, ``classes_``
   that do not fit the output layer, or a training state (the optimizer's
-  vectors, the plateau monitor) that does not fit the weights are refused with
-  a ``ValueError`` naming what is wrong, instead of surfacing later as NaN
-  probabilities, an ``IndexError`` or a numpy broadcasting message.
+  vectors, the plateau monitor, the run) that does not fit the weights are
+  refused with a ``ValueError`` naming what is wrong, instead of surfacing
+  later as NaN probabilities, an ``IndexError`` or a numpy broadcasting
+  message.
 
 Only parameters, public fitted attributes and the private attributes
 registered in :data:`_PRIVATE` are read, so the checks hold for every
@@ -35,6 +36,7 @@ from sklearn.base import is_classifier
 
 from ._activations import ACTIVATIONS
 from ._optimizers import SGD, Adam
+from ._records import RunState
 from ._stopping import PlateauMonitor
 from ._version import __version__
 from ._warnings import warn
@@ -116,7 +118,7 @@ class PersistenceMixin:
                 ),
                 stacklevel=2,
             )
-        state = _upgrade_state(state, name, saved_by)
+        state = _upgrade_state(state, type(self), saved_by)
         if "coefs_" in state:
             check_fitted_state(state, name, is_classifier(self))
         super().__setstate__(state)
@@ -381,6 +383,69 @@ def _check_monitor(monitor, params, where="_monitor"):
         params.check_vector(monitor.best_params, f"{where}.best_params")
 
 
+def _check_rows(rows, where, n_rows=None):
+    """Refuse ``rows`` unless it is a permutation of ``range(n_rows)``."""
+    if (
+        not isinstance(rows, np.ndarray)
+        or rows.ndim != 1
+        or rows.dtype.kind not in "iu"
+    ):
+        raise _Inconsistent(f"{where} should be a 1-d array of row numbers.")
+    n_rows = len(rows) if n_rows is None else n_rows
+    if len(rows) != n_rows or not np.array_equal(np.sort(rows), np.arange(n_rows)):
+        raise _Inconsistent(
+            f"{where} should hold each of the {n_rows} training rows once "
+            f"(0 to {n_rows - 1}), got {len(rows)} numbers."
+        )
+
+
+def _check_run(run, params, where="_run"):
+    """Refuse a training run that ``warm_start='continue'`` cannot go on with.
+
+    Parameters
+    ----------
+    run : RunState or None
+        None (L-BFGS, or a model saved before runs were kept) is valid.
+    params : _Parameters
+        What the parameters it stands at must fit.
+    where : str, default='_run'
+        Its name in the state, for the messages.
+    """
+    if run is None:
+        return
+    if type(run) is not RunState:
+        raise _Inconsistent(
+            f"{where} should be a RunState or None, got {type(run).__name__}."
+        )
+    if not isinstance(run.shuffle_rng, np.random.RandomState):
+        raise _Inconsistent(f"{where}.shuffle_rng should be a RandomState.")
+    if not (
+        run.dropout_rng is None or isinstance(run.dropout_rng, np.random.Generator)
+    ):
+        raise _Inconsistent(f"{where}.dropout_rng should be a Generator or None.")
+    if run.order is not None:
+        _check_rows(run.order, f"{where}.order")
+    if run.split is not None:
+        if not isinstance(run.split, tuple) or len(run.split) != 2:
+            raise _Inconsistent(f"{where}.split should be (train_rows, val_rows).")
+        # Together the two parts number every row of the data once.
+        parts = [np.asarray(part) for part in run.split]
+        _check_rows(np.concatenate(parts), f"{where}.split")
+    if not _is_int(run.epochs) or run.epochs < 0:
+        raise _Inconsistent(f"{where}.epochs should be an integer >= 0.")
+    if not isinstance(run.lowest_loss, Real) or np.isnan(run.lowest_loss):
+        raise _Inconsistent(f"{where}.lowest_loss should be a number.")
+    if run.ended not in (None, "converged", "diverged"):
+        raise _Inconsistent(
+            f"{where}.ended should be None, 'converged' or 'diverged', got "
+            f"{run.ended!r}."
+        )
+    if run.position is not None:
+        params.check_vector(run.position, f"{where}.position")
+    if not isinstance(run.key, dict):
+        raise _Inconsistent(f"{where}.key should be a dict.")
+
+
 # --------------------------------------------------------- formats, upgrades
 
 # The private fitted attributes a saved state holds, each with the format that
@@ -392,6 +457,7 @@ def _check_monitor(monitor, params, where="_monitor"):
 _PRIVATE = {
     "_optimizer": (1, _check_optimizer),
     "_monitor": (1, _check_monitor),
+    "_run": (2, _check_run),
 }
 FORMAT = max(introduced for introduced, _ in _PRIVATE.values())
 
@@ -454,11 +520,12 @@ def _monitor_from_unnumbered(state):
 def _from_unnumbered(state, name):
     """Format 0 to 1: states saved before formats were numbered.
 
-    Two layouts were saved unnumbered. The later one, with a ``_monitor``, is
-    format 1 already. The earlier one (before the trainer took the epoch loop
-    out of the estimator) kept an optimizer without ``learning_rate_init``,
-    and the plateau count in attributes of the estimator: both are converted.
-    What cannot be converted is dropped, with a warning.
+    Three layouts were saved unnumbered. The later ones, with a ``_monitor``
+    (and, the last, a ``_run``), need nothing. The earliest (before the
+    trainer took the epoch loop out of the estimator) kept an optimizer
+    without ``learning_rate_init``, and the plateau count in attributes of
+    the estimator: both are converted. What cannot be converted is dropped,
+    with a warning.
     """
     legacy = {
         k: state.pop(k) for k in (*_LEGACY_MONITOR, *_LEGACY_UNUSED) if k in state
@@ -475,9 +542,24 @@ def _from_unnumbered(state, name):
     return state
 
 
+def _from_format_1(state, name):
+    """Format 1 to 2: the parameters of the training run.
+
+    keep_optimizer_state was deprecated for ``warm_start='continue'``, and
+    its default became 'deprecated': False, the old default, means the same
+    (a warm start begins a new optimizer) and becomes it, rather than warn at
+    every fit about a parameter the user never set. A format-1 state has no
+    ``_run``: ``warm_start='continue'`` starts a new run from its weights, as
+    after an L-BFGS fit, saying so.
+    """
+    if state.get("keep_optimizer_state") is False:
+        state["keep_optimizer_state"] = "deprecated"
+    return state
+
+
 # _UPGRADES[n] converts a state of format n to format n + 1; a format bump
 # whose new attribute may simply be absent from older states needs none.
-_UPGRADES = {0: _from_unnumbered}
+_UPGRADES = {0: _from_unnumbered, 1: _from_format_1}
 
 
 def _drop_training_state(state, name, why):
@@ -493,15 +575,18 @@ def _drop_training_state(state, name, why):
     )
 
 
-def _upgrade_state(state, name="estimator", saved_by="unknown"):
+def _upgrade_state(state, estimator_class, saved_by="unknown"):
     """Bring a loaded state to :data:`FORMAT`, or refuse a newer one.
+
+    A parameter the state lacks, added since it was saved, takes its default:
+    what the versions before it did.
 
     Parameters
     ----------
     state : dict
         The estimator's state as loaded, without the version stamp.
-    name : str, default='estimator'
-        The estimator's class name, for the messages.
+    estimator_class : type
+        The estimator's class, for its parameters and the messages.
     saved_by : str, default='unknown'
         The backprop-mlp version that saved it, for the messages.
 
@@ -515,6 +600,7 @@ def _upgrade_state(state, name="estimator", saved_by="unknown"):
     ValueError
         For a state of a format newer than this version reads.
     """
+    name = estimator_class.__name__
     saved_format = state.pop(_FORMAT_KEY, 0)
     if not _is_int(saved_format) or saved_format < 0:
         raise ValueError(
@@ -532,6 +618,9 @@ def _upgrade_state(state, name="estimator", saved_by="unknown"):
         upgrade = _UPGRADES.get(number)
         if upgrade is not None:
             state = upgrade(state, name)
+    defaults = estimator_class().get_params(deep=False)
+    for parameter, default in defaults.items():
+        state.setdefault(parameter, default)
     return state
 
 
@@ -539,8 +628,8 @@ def check_fitted_state(state, name="estimator", classifier=True):
     """Refuse a fitted estimator state that cannot predict what it claims.
 
     Or that cannot continue training: the private training state registered
-    in :data:`_PRIVATE` (the optimizer, the plateau monitor) must fit the
-    weights.
+    in :data:`_PRIVATE` (the optimizer, the plateau monitor, the training
+    run) must fit the weights.
 
     Parameters
     ----------
