@@ -483,6 +483,17 @@ TRAINING_TAMPERINGS = {
         r"_run\.shuffle_rng should be a RandomState",
     ),
 }
+# The activations the model was fitted with, which predict uses.
+TRAINING_TAMPERINGS["unknown-fitted-activation"] = (
+    ADAM,
+    lambda clf: setattr(clf, "_activation_names", ("sine",)),
+    r"_activation_names should name one known activation per hidden layer \(1\)",
+)
+TRAINING_TAMPERINGS["too-few-fitted-activations"] = (
+    {"hidden_layer_sizes": (5, 4)},
+    lambda clf: setattr(clf, "_activation_names", ("relu",)),
+    r"_activation_names should name .* \(2\), got \('relu',\)",
+)
 
 
 @pytest.mark.parametrize("how", ROUND_TRIPS)
@@ -613,13 +624,15 @@ def test_a_format_that_is_not_a_number_is_refused():
 def _legacy_state(clf):
     """``clf``'s state in the layout saved before formats were numbered and
     before the trainer: no learning_rate_init in the optimizer, the plateau
-    count in attributes of the estimator, a random state kept, no run, and
-    the parameters of then (no schedule_horizon, keep_optimizer_state False).
+    count in attributes of the estimator, a random state kept, no run nor
+    fitted activations, and the parameters of then (no schedule_horizon,
+    keep_optimizer_state False).
 
     ``clf`` loses its run too: the oracle is the same model without one.
     """
     del clf._run
     state = copy.deepcopy(clf.__getstate__())
+    del state["_activation_names"]
     del state["_backprop_mlp_format"], state["_backprop_mlp_version"]
     del state["schedule_horizon"]
     state["keep_optimizer_state"] = False
@@ -658,6 +671,19 @@ def test_legacy_layout_is_converted_and_continues_identically():
 
     _assert_continue_alike(three_epochs, legacy, clf)
     assert legacy._optimizer.learning_rate == clf._optimizer.learning_rate < 1e-3
+
+
+def test_older_state_keeps_the_activations_it_predicted_with():
+    # The oracle is the model before the activation was changed: an older
+    # state predicted with its activation parameter, which the loaded model
+    # keeps as the activations it was fitted with.
+    clf, X, _ = _fit(hidden_layer_sizes=(5, 4), activation=["tanh", "relu"])
+    proba = clf.predict_proba(X)
+    with pytest.warns(InconsistentVersionWarning):
+        legacy = _load_state(_legacy_state(clf))
+    assert legacy._activation_names == ("tanh", "relu")
+    legacy.set_params(activation="logistic")
+    np.testing.assert_array_equal(legacy.predict_proba(X), proba)
 
 
 def test_unreadable_legacy_layout_predicts_and_drops_its_training_state():

@@ -257,6 +257,8 @@ class _Parameters:
 
     Attributes
     ----------
+    n_hidden : int
+        The number of hidden layers.
     n_params : int
         The length of the flat parameter vector (every weight and bias).
     dtype : numpy.dtype
@@ -266,6 +268,7 @@ class _Parameters:
     """
 
     def __init__(self, state, coefs, intercepts):
+        self.n_hidden = len(coefs) - 1
         self.n_params = sum(a.size for a in (*coefs, *intercepts))
         self.dtype = coefs[0].dtype
         t = state.get("t_")
@@ -446,6 +449,29 @@ def _check_run(run, params, where="_run"):
         raise _Inconsistent(f"{where}.key should be a dict.")
 
 
+def _check_activation_names(names, params, where="_activation_names"):
+    """Refuse fitted activations that are not one known name per hidden layer.
+
+    Parameters
+    ----------
+    names : tuple of str
+        The activations the model was fitted with, which predict uses.
+    params : _Parameters
+        The network they must fit.
+    where : str, default='_activation_names'
+        Its name in the state, for the messages.
+    """
+    if (
+        not isinstance(names, list | tuple)
+        or len(names) != params.n_hidden
+        or not all(isinstance(n, str) and n in ACTIVATIONS for n in names)
+    ):
+        raise _Inconsistent(
+            f"{where} should name one known activation per hidden layer "
+            f"({params.n_hidden}), got {names!r}."
+        )
+
+
 # --------------------------------------------------------- formats, upgrades
 
 # The private fitted attributes a saved state holds, each with the format that
@@ -458,6 +484,7 @@ _PRIVATE = {
     "_optimizer": (1, _check_optimizer),
     "_monitor": (1, _check_monitor),
     "_run": (2, _check_run),
+    "_activation_names": (2, _check_activation_names),
 }
 FORMAT = max(introduced for introduced, _ in _PRIVATE.values())
 
@@ -543,17 +570,28 @@ def _from_unnumbered(state, name):
 
 
 def _from_format_1(state, name):
-    """Format 1 to 2: the parameters of the training run.
+    """Format 1 to 2: the fitted activations, and the parameters of the run.
 
-    keep_optimizer_state was deprecated for ``warm_start='continue'``, and
-    its default became 'deprecated': False, the old default, means the same
-    (a warm start begins a new optimizer) and becomes it, rather than warn at
-    every fit about a parameter the user never set. A format-1 state has no
-    ``_run``: ``warm_start='continue'`` starts a new run from its weights, as
-    after an L-BFGS fit, saying so.
+    The model now keeps the activations it was fitted with, which predict
+    uses whatever ``activation`` says later: those of an older state are its
+    ``activation``, which is what it predicted with. keep_optimizer_state
+    was deprecated for ``warm_start='continue'``, and its default became
+    'deprecated': False, the old default, means the same (a warm start
+    begins a new optimizer) and becomes it, rather than warn at every fit
+    about a parameter the user never set. A format-1 state has no ``_run``:
+    ``warm_start='continue'`` starts a new run from its weights, as after an
+    L-BFGS fit, saying so.
     """
     if state.get("keep_optimizer_state") is False:
         state["keep_optimizer_state"] = "deprecated"
+    coefs, activation = state.get("coefs_"), state.get("activation")
+    if isinstance(coefs, list | tuple) and "_activation_names" not in state:
+        n_hidden = len(coefs) - 1
+        names = [activation] * n_hidden if isinstance(activation, str) else activation
+        # One that does not fit the layers (changed after fitting) is left
+        # for the check of the activation to refuse, or predict to name.
+        if isinstance(names, list | tuple) and len(names) == n_hidden:
+            state["_activation_names"] = tuple(names)
     return state
 
 
