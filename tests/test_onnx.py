@@ -166,6 +166,15 @@ def test_gelu_below_opset_20_uses_its_formula():
     assert "Gelu" not in {n.op_type for n in old.graph.node}
 
 
+def test_graph_uses_the_activations_the_model_was_fitted_with():
+    # predict uses them whatever activation says after fitting: so must the
+    # graph (the oracle is predict_proba itself).
+    X, y = _data()
+    model = _fit(y, activation="tanh")
+    model[-1].set_params(activation="relu")
+    _assert_parity(model, X, np.float64)
+
+
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])
 def test_native_operators_where_exact(dtype):
     # float32 graphs use ONNX's own operators; float64 ones the formulas

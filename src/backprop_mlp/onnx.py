@@ -179,7 +179,11 @@ _OUTPUTS = {
 
 
 def _hidden_activation_names(model):
-    n_hidden = len(model.coefs_) - 1
+    """The activations the model was fitted with, which predict uses."""
+    fitted = getattr(model, "_activation_names", None)
+    if fitted is not None:
+        return list(fitted)
+    n_hidden = len(model.coefs_) - 1  # a model that predates them, or sklearn's
     names = model.activation
     return [names] * n_hidden if isinstance(names, str) else list(names)
 
