@@ -419,7 +419,7 @@ TRAINING_TAMPERINGS = {
     "more-steps-than-samples": (
         ADAM,
         _set("_optimizer.t", lambda t, c: c.t_ + 1),
-        r"_optimizer\.t, Adam's step count",
+        r"_optimizer\.t, Adam's step count, is 641, more than the t_=640",
     ),
     "optimizer-of-another-size": (
         ADAM,
@@ -454,17 +454,17 @@ TRAINING_TAMPERINGS = {
     "run-order-with-a-row-twice": (
         ADAM,
         _set("_run.order", lambda o, c: np.append(o[:-1], o[0])),
-        r"_run\.order should hold each of the 80 training rows once",
+        r"_run\.order should number each of its 80 rows once \(0 to 79\)",
     ),
     "run-order-of-other-rows": (
         ADAM,
         _set("_run.order", lambda o, c: o + 1),
-        r"_run\.order should hold each",
+        r"_run\.order should number each",
     ),
     "run-split-overlapping": (
         EARLY,
         _set("_run.split", lambda s, c: (s[0], s[0][:8])),
-        r"_run\.split should hold each",
+        r"_run\.split should number each",
     ),
     "run-position-short": (
         ADAM,
@@ -476,6 +476,11 @@ TRAINING_TAMPERINGS = {
         ADAM,
         _set("_run.ended", lambda e, c: "paused"),
         r"_run\.ended should be",
+    ),
+    "not-an-optimizer": (
+        ADAM,
+        lambda clf: setattr(clf, "_optimizer", {"m": clf._optimizer.m}),
+        "_optimizer should be a SGD or Adam, or None, got dict",
     ),
     "run-without-random-state": (
         ADAM,

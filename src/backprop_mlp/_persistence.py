@@ -312,25 +312,33 @@ def _check_number(value, where, minimum, strict=False):
         )
 
 
-def _check_optimizer(optimizer, params, where="_optimizer"):
-    """Refuse an optimizer state that cannot continue training ``params``.
+# The checks of the private training state: check(value, params, where)
+# refuses a value (None is valid: L-BFGS keeps none, a divergence drops the
+# optimizer, an older state has no run) that does not fit the network's
+# ``params``; ``where`` is its name in the state, for the messages.
 
-    Parameters
-    ----------
-    optimizer : SGD, Adam or None
-        None (L-BFGS, or an optimizer dropped after a divergence) is valid.
-    params : _Parameters
-        What its vectors must fit.
-    where : str, default='_optimizer'
-        Its name in the state, for the messages.
-    """
-    if optimizer is None:
-        return
-    if type(optimizer) not in (SGD, Adam):
+
+def _check_count(value, where):
+    if not _is_int(value) or value < 0:
+        raise _Inconsistent(f"{where} should be an integer >= 0, got {value!r}.")
+
+
+def _present(value, types, where):
+    """Whether there is a value to check: None is valid, another type is not."""
+    if value is None:
+        return False
+    if type(value) not in types:
         raise _Inconsistent(
-            f"{where} should be an SGD or Adam optimizer, or None, got "
-            f"{type(optimizer).__name__}."
+            f"{where} should be a {' or '.join(t.__name__ for t in types)}, or "
+            f"None, got {type(value).__name__}."
         )
+    return True
+
+
+def _check_optimizer(optimizer, params, where="_optimizer"):
+    """An SGD or Adam whose vectors, step count and rates can go on."""
+    if not _present(optimizer, (SGD, Adam), where):
+        return
     if optimizer.n_params != params.n_params or optimizer.dtype != params.dtype:
         raise _Inconsistent(
             f"{where} was made for {optimizer.n_params!r} parameters of dtype "
@@ -344,82 +352,51 @@ def _check_optimizer(optimizer, params, where="_optimizer"):
     # 'cosine' decays the rate to 0 by the last epoch.
     _check_number(optimizer.learning_rate, f"{where}.learning_rate", 0)
     if type(optimizer) is Adam:
-        t, bound = optimizer.t, params.samples_seen
-        if not _is_int(t) or t < 0 or (bound is not None and t > bound):
+        _check_count(optimizer.t, f"{where}.t, Adam's step count,")
+        if params.samples_seen is not None and optimizer.t > params.samples_seen:
             # Each step takes a batch of at least one sample.
             raise _Inconsistent(
-                f"{where}.t, Adam's step count, should be an integer from 0 to "
-                f"t_={bound} (one step per batch), got {t!r}."
+                f"{where}.t, Adam's step count, is {optimizer.t}, more than the "
+                f"t_={params.samples_seen} samples seen (one step per batch)."
             )
 
 
 def _check_monitor(monitor, params, where="_monitor"):
-    """Refuse a plateau monitor that cannot go on counting for ``params``.
-
-    Parameters
-    ----------
-    monitor : PlateauMonitor or None
-        None (L-BFGS) is valid.
-    params : _Parameters
-        What its copy of the best parameters must fit.
-    where : str, default='_monitor'
-        Its name in the state, for the messages.
-    """
-    if monitor is None:
+    """A PlateauMonitor that can go on counting, its best parameters fitting."""
+    if not _present(monitor, (PlateauMonitor,), where):
         return
-    if type(monitor) is not PlateauMonitor:
-        raise _Inconsistent(
-            f"{where} should be a PlateauMonitor or None, got {type(monitor).__name__}."
-        )
     if monitor.quantity not in _QUANTITIES:
         raise _Inconsistent(
             f"{where}.quantity should be one of {list(_QUANTITIES)}, got "
             f"{monitor.quantity!r}."
         )
-    if not _is_int(monitor.count) or monitor.count < 0:
-        raise _Inconsistent(
-            f"{where}.count should be an integer >= 0, got {monitor.count!r}."
-        )
+    _check_count(monitor.count, f"{where}.count")
     if not isinstance(monitor.best, Real) or np.isnan(monitor.best):
         raise _Inconsistent(f"{where}.best should be a number, got {monitor.best!r}.")
     if monitor.best_params is not None:
         params.check_vector(monitor.best_params, f"{where}.best_params")
 
 
-def _check_rows(rows, where, n_rows=None):
-    """Refuse ``rows`` unless it is a permutation of ``range(n_rows)``."""
+def _check_rows(rows, where):
+    """Refuse ``rows`` unless it numbers ``len(rows)`` rows once each."""
     if (
         not isinstance(rows, np.ndarray)
         or rows.ndim != 1
         or rows.dtype.kind not in "iu"
     ):
         raise _Inconsistent(f"{where} should be a 1-d array of row numbers.")
-    n_rows = len(rows) if n_rows is None else n_rows
-    if len(rows) != n_rows or not np.array_equal(np.sort(rows), np.arange(n_rows)):
+    n_rows = len(rows)
+    if not np.array_equal(np.sort(rows), np.arange(n_rows)):
         raise _Inconsistent(
-            f"{where} should hold each of the {n_rows} training rows once "
-            f"(0 to {n_rows - 1}), got {len(rows)} numbers."
+            f"{where} should number each of its {n_rows} rows once (0 to "
+            f"{n_rows - 1}), but some repeat or fall outside."
         )
 
 
 def _check_run(run, params, where="_run"):
-    """Refuse a training run that ``warm_start='continue'`` cannot go on with.
-
-    Parameters
-    ----------
-    run : RunState or None
-        None (L-BFGS, or a model saved before runs were kept) is valid.
-    params : _Parameters
-        What the parameters it stands at must fit.
-    where : str, default='_run'
-        Its name in the state, for the messages.
-    """
-    if run is None:
+    """A RunState that ``warm_start='continue'`` can go on with."""
+    if not _present(run, (RunState,), where):
         return
-    if type(run) is not RunState:
-        raise _Inconsistent(
-            f"{where} should be a RunState or None, got {type(run).__name__}."
-        )
     if not isinstance(run.shuffle_rng, np.random.RandomState):
         raise _Inconsistent(f"{where}.shuffle_rng should be a RandomState.")
     if not (
@@ -434,8 +411,7 @@ def _check_run(run, params, where="_run"):
         # Together the two parts number every row of the data once.
         parts = [np.asarray(part) for part in run.split]
         _check_rows(np.concatenate(parts), f"{where}.split")
-    if not _is_int(run.epochs) or run.epochs < 0:
-        raise _Inconsistent(f"{where}.epochs should be an integer >= 0.")
+    _check_count(run.epochs, f"{where}.epochs")
     if not isinstance(run.lowest_loss, Real) or np.isnan(run.lowest_loss):
         raise _Inconsistent(f"{where}.lowest_loss should be a number.")
     if run.ended not in (None, "converged", "diverged"):
@@ -450,17 +426,7 @@ def _check_run(run, params, where="_run"):
 
 
 def _check_activation_names(names, params, where="_activation_names"):
-    """Refuse fitted activations that are not one known name per hidden layer.
-
-    Parameters
-    ----------
-    names : tuple of str
-        The activations the model was fitted with, which predict uses.
-    params : _Parameters
-        The network they must fit.
-    where : str, default='_activation_names'
-        Its name in the state, for the messages.
-    """
+    """One known activation per hidden layer: those predict uses."""
     if (
         not isinstance(names, list | tuple)
         or len(names) != params.n_hidden
