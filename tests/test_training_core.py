@@ -101,8 +101,11 @@ def test_monitor_continues_only_the_same_quantity():
     same = monitor.continued("validation loss", 0.1, 5, True)
     other = monitor.continued("training loss", 0.1, 5, False)
     assert same.best == 0.3 and same.tol == 0.1 and same.patience == 5
-    assert same.best_params is not monitor.best_params
     assert other.best == np.inf and other.count == 0
+    # The continued monitor's progress never reaches the one it came from.
+    same.update(0.1, np.zeros(2))
+    assert same.best == 0.1 and monitor.best == 0.3
+    assert_array_equal(monitor.best_params, np.ones(2))
 
 
 # ---------------------------------------------------------- divergence

@@ -22,6 +22,7 @@ prediction.
 """
 
 import threading
+import weakref
 from contextlib import contextmanager
 from numbers import Integral, Real
 
@@ -33,11 +34,11 @@ from sklearn.utils._param_validation import (
     Options,
     StrOptions,
 )
-from sklearn.utils.validation import check_is_fitted, validate_data
+from sklearn.utils.validation import check_is_fitted
 
 from ._activations import ACTIVATIONS
 from ._callbacks import VerbosePrinter, _CallbackSupportMixin, _FitTasks, _UserCallbacks
-from ._diagnostics import about
+from ._data import checked_X
 from ._losses import OUTPUT_LAYERS
 from ._network import predict_output
 from ._persistence import PersistenceMixin
@@ -63,6 +64,9 @@ _COMMIT_LOCK = threading.Lock()
 
 # The estimators (and their training views) being fitted in each thread.
 _fitting = threading.local()
+
+# The parameters each estimator last passed validation with.
+_validated = weakref.WeakKeyDictionary()
 
 
 def _is_fitted_attribute(name):
@@ -181,6 +185,34 @@ class BaseBackpropMLP(PersistenceMixin, _CallbackSupportMixin, BaseEstimator):
         "callbacks": [list, None],
     }
 
+    @classmethod
+    def _get_param_names(cls):
+        # scikit-learn reads them off the __init__ signature at every
+        # get_params, which every fit's parameter validation calls: a
+        # continued fit of one epoch spent a tenth of its time there.
+        names = cls.__dict__.get("_param_names")
+        if names is None:
+            names = super()._get_param_names()
+            cls._param_names = names
+        return names
+
+    def _validate_params(self):
+        """Validate the parameters, unless they are the objects last validated.
+
+        scikit-learn validates every parameter at every fit; a search that
+        continues a model one epoch at a time spent a tenth of each call there.
+        The same objects are the same valid values: a constraint checks a
+        value's type and range, which no change in place (of a list, say)
+        can break without another check refusing it later.
+        """
+        params = self.get_params(deep=False)
+        last = _validated.get(self)
+        if last is not None and last.keys() == params.keys():
+            if all(last[name] is value for name, value in params.items()):
+                return
+        super()._validate_params()
+        _validated[self] = params
+
     def _store_params(self, params):
         # Subclasses list their parameters in their own __init__ signature,
         # which scikit-learn reads; storing them is the same for all.
@@ -261,8 +293,13 @@ class BaseBackpropMLP(PersistenceMixin, _CallbackSupportMixin, BaseEstimator):
                 return self
             view = self._shallow_copy()
             guard.add(view)
-            result = self._train(plan, view, incremental)
-            self._check_result(plan, result)
+            try:
+                result = self._train(plan, view, incremental)
+                self._check_result(plan, result)
+            except BaseException:
+                if plan.run is not None:
+                    plan.run.rewind()  # the model's run shares its streams
+                raise
             self._commit(fitted_attributes(plan, result))
         self._warn_about(result)
         return self
@@ -501,14 +538,7 @@ class BaseBackpropMLP(PersistenceMixin, _CallbackSupportMixin, BaseEstimator):
         return out
 
     def _validate_X(self, X):
-        with about("X"):
-            return validate_data(
-                self,
-                X,
-                accept_sparse=["csr", "csc"],
-                dtype=(np.float64, np.float32),
-                reset=False,
-            )
+        return checked_X(self, X, reset=False)
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()

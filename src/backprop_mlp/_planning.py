@@ -109,7 +109,7 @@ class TrainingPlan:
     ended: str | None = None
 
 
-def _check_combination(estimator, incremental, X_val, y_val, blocks):
+def _check_combination(estimator, incremental, X_val, y_val, blocks, rates):
     """Refuse parameter combinations that cannot train, before any work."""
     if incremental and estimator.early_stopping:
         raise ValueError(
@@ -125,9 +125,6 @@ def _check_combination(estimator, incremental, X_val, y_val, blocks):
                 f"Each of callbacks must be callable as callback(estimator, "
                 f"info), got {callback!r}."
             )
-    n_hidden = len(hidden_layer_sizes(estimator))
-    activation_names(estimator.activation, n_hidden)
-    rates = dropout_rates(estimator.dropout, n_hidden)
     if any(rates) and estimator.solver == "lbfgs":
         raise ValueError(
             "dropout needs a stochastic solver: L-BFGS minimises one fixed "
@@ -289,12 +286,12 @@ def plan_fit(
     plan : TrainingPlan
     """
     blocks = isinstance(source, BlockSource)
-    _check_combination(estimator, incremental, X_val, y_val, blocks)
-    if start is None or not hasattr(estimator, "coefs_"):
-        start = start_of(estimator, incremental)
     hidden = hidden_layer_sizes(estimator)
     names = activation_names(estimator.activation, len(hidden))
     rates = dropout_rates(estimator.dropout, len(hidden))
+    _check_combination(estimator, incremental, X_val, y_val, blocks, rates)
+    if start is None or not hasattr(estimator, "coefs_"):
+        start = start_of(estimator, incremental)
     # validate_data records the features on the estimator it is given: a
     # throwaway copy here, whose record the plan takes.
     probe = estimator._shallow_copy()
@@ -379,7 +376,8 @@ def plan_fit(
     if start == "run" and not incremental:
         run = _continued_run(estimator, key)
         start = "weights" if run is None else "run"
-    rng = check_random_state(estimator.random_state)
+    # A continued run draws from its own streams: random_state is not read.
+    rng = None if run is not None else check_random_state(estimator.random_state)
     net = build_network(estimator, layer_sizes, names, encoding, data, start, run, rng)
     if incremental:
         kept = getattr(estimator, "_run", None) if start == "run" else None

@@ -186,10 +186,35 @@ class RunState:
     key: dict = field(default_factory=dict)
 
     def copy(self):
-        """A copy that can be trained on without changing this one.
+        """A copy to train on, which :meth:`rewind` can undo.
+
+        The arrays (the order, the split, the position) are replaced as
+        training goes on, never written, so the copy shares them; the random
+        streams change in place, and the copy shares them too (a new stream
+        costs ~0.2 ms, a noticeable part of a one-epoch fit) after saving
+        their states: a fit that fails rewinds them.
 
         Returns
         -------
         run : RunState
         """
-        return copy.deepcopy(self)
+        new = copy.copy(self)
+        dropout = None if self.dropout_rng is None else self.dropout_rng.bit_generator
+        new._saved = (
+            self.shuffle_rng.get_state(),
+            None if dropout is None else dropout.state,
+        )
+        return new
+
+    def rewind(self):
+        """Put the random streams back where :meth:`copy` found them."""
+        shuffle, dropout = self.__dict__.pop("_saved", (None, None))
+        if shuffle is not None:
+            self.shuffle_rng.set_state(shuffle)
+        if dropout is not None:
+            self.dropout_rng.bit_generator.state = dropout
+
+    def __getstate__(self):
+        state = dict(self.__dict__)
+        state.pop("_saved", None)
+        return state

@@ -115,7 +115,8 @@ class PlateauMonitor:
         """
         if quantity != self.quantity:
             return PlateauMonitor(quantity, tol, patience, keep_best)
-        monitor = copy.deepcopy(self)
+        # A shallow copy: update replaces best_params, never writes into it.
+        monitor = copy.copy(self)
         monitor.tol, monitor.patience, monitor.keep_best = tol, patience, keep_best
         if not keep_best:
             monitor.best_params = None
