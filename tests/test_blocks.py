@@ -181,9 +181,9 @@ def test_sparse_blocks_are_csr_of_the_dense_rows(data, kind):
 @pytest.mark.xfail(
     strict=True,
     raises=TypeError,
-    reason="fit_blocks (_out_of_core.py) does not take CSR blocks yet: its "
-    "validate_data needs accept_sparse='csr', and BlockLoader len(X) -> "
-    "X.shape[0]; remove this mark when it does",
+    reason="fit_blocks does not take CSR blocks yet: validate_data in "
+    "_data.first_block needs accept_sparse='csr', and BlockLoader (_out_of_core) "
+    "len(X) -> X.shape[0]; remove this mark when it does",
 )
 @pytest.mark.parametrize("kind", ["csr", "dask"])
 def test_sparse_blocks_train_the_model_fit_trains_on_csr(data, kind):
