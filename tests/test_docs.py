@@ -1,18 +1,25 @@
-"""The documentation builds without warnings of ours and works offline.
+"""The documentation builds as the README says, without warnings of ours, offline.
 
-One Sphinx build (slow: it runs every gallery example) is checked for what a
-reader without a network needs: maths rendered by a MathJax inside the build,
-a sidebar listing the whole site, and API entries that link their examples.
+One Sphinx build (slow: it runs every gallery example) is made as a user
+makes it after ``pip install -e ".[docs]"``: every module that command would
+not install is hidden from it. It is checked for a gallery without a broken
+example, and for what a reader without a network needs: maths rendered by a
+MathJax inside the build, a sidebar listing the whole site, and API entries
+that link their examples.
 """
 
+import filecmp
 import importlib.util
+import json
 import re
 import shutil
 import subprocess
 import sys
 from pathlib import Path
+from typing import NamedTuple
 
 import pytest
+from _extras import modules_left_out
 
 ROOT = Path(__file__).resolve().parents[1]
 DOCS = ROOT / "docs"
@@ -26,6 +33,33 @@ _OFFLINE = re.compile(
 )
 
 
+# Sphinx, with the modules named in its first argument made unimportable.
+_SPHINX_WITHOUT = """
+import importlib.abc, json, sys
+
+hidden = set(json.loads(sys.argv.pop(1)))
+
+
+class Hide(importlib.abc.MetaPathFinder):
+    def find_spec(self, name, path=None, target=None):
+        if name.partition(".")[0] in hidden:
+            raise ModuleNotFoundError(f"No module named {name!r}", name=name)
+
+
+sys.meta_path.insert(0, Hide())
+from sphinx.cmd.build import main
+
+sys.exit(main(sys.argv[1:]))
+"""
+
+
+class Build(NamedTuple):
+    html: Path
+    warnings: str
+    returncode: int
+    stderr: str
+
+
 def _needs(*modules):
     missing = [m for m in modules if importlib.util.find_spec(m) is None]
     if missing:
@@ -34,7 +68,7 @@ def _needs(*modules):
 
 @pytest.fixture(scope="module")
 def build(tmp_path_factory):
-    """Build the HTML once; return its directory and the warnings it gave."""
+    """Build the HTML once, with what the docs extra installs and nothing else."""
     _needs(
         "sphinx",
         "sphinx_gallery",
@@ -43,13 +77,55 @@ def build(tmp_path_factory):
         "sphinx-mathjax-offline",
     )
     out = tmp_path_factory.mktemp("docs")
+    # A fresh copy, as in a fresh clone: sphinx-gallery would skip examples
+    # unchanged since a build in this tree, a broken one included.
+    tree = out / "tree"
+    built = ("_build", "auto_examples", "gen_modules", "sg_execution_times.rst")
+    shutil.copytree(DOCS, tree / "docs", ignore=shutil.ignore_patterns(*built))
+    shutil.copytree(
+        ROOT / "examples", tree / "examples", ignore=shutil.ignore_patterns("*.pyc")
+    )
     warnings_file = out / "warnings.txt"
-    command = [sys.executable, "-m", "sphinx", "-b", "html", "-q", "-E"]
-    command += ["-w", str(warnings_file), "-d", str(out / "doctrees")]
-    command += [str(DOCS), str(out / "html")]
-    done = subprocess.run(command, capture_output=True, text=True, cwd=ROOT)
-    assert done.returncode == 0, done.stderr
-    return out / "html", warnings_file.read_text(encoding="utf-8")
+    hidden = json.dumps(sorted(modules_left_out("docs")))
+    command = [sys.executable, "-c", _SPHINX_WITHOUT, hidden, "-b", "html", "-q"]
+    command += ["-E", "-w", str(warnings_file), "-d", str(out / "doctrees")]
+    command += ["docs", str(out / "html")]
+    done = subprocess.run(command, capture_output=True, text=True, cwd=tree)
+    warnings = warnings_file.read_text(encoding="utf-8")
+    return Build(out / "html", warnings, done.returncode, done.stderr)
+
+
+def test_the_build_succeeds_with_the_docs_extra_alone(build):
+    """`sphinx-build` exits 0: no example fails for want of a module."""
+    assert build.returncode == 0, build.stderr
+
+
+def test_no_gallery_example_is_broken(build):
+    """No example page shows a traceback, and no thumbnail is the BROKEN one."""
+    from sphinx_gallery.gen_rst import scale_image
+
+    gallery = Path(importlib.util.find_spec("sphinx_gallery").origin).parent
+    # sphinx-gallery scales its BROKEN image to the thumbnail size, as here.
+    expected = build.html.parent / "broken_thumb.png"
+    scale_image(
+        str(gallery / "_static" / "broken_example.png"), str(expected), 400, 280
+    )
+    broken = []
+    for script in sorted((ROOT / "examples").glob("plot_*.py")):
+        thumb = build.html / "_images" / f"sphx_glr_{script.stem}_thumb.png"
+        if filecmp.cmp(thumb, expected, shallow=False):
+            broken.append(f"{script.name}: the BROKEN thumbnail")
+        page = build.html / "auto_examples" / f"{script.stem}.html"
+        if "highlight-pytb" in page.read_text("utf-8"):
+            broken.append(f"{script.name}: a traceback")
+    assert broken == []
+
+
+def test_the_hidden_modules_are_what_the_docs_extra_leaves_out():
+    """The build hides test-only modules, and not what the examples use."""
+    hidden = modules_left_out("docs")
+    assert {"pytest", "hypothesis", "pandas", "skops", "numba"} <= hidden
+    assert not {"sphinx", "matplotlib", "onnxruntime", "distributed"} & hidden
 
 
 def ours(warnings):
@@ -59,8 +135,7 @@ def ours(warnings):
 
 
 def test_no_warnings_but_the_offline_inventories(build):
-    _, warnings = build
-    assert ours(warnings) == []
+    assert ours(build.warnings) == []
 
 
 def test_the_offline_filter_keeps_other_warnings():
@@ -76,7 +151,7 @@ def test_the_offline_filter_keeps_other_warnings():
 
 
 def test_maths_uses_the_mathjax_inside_the_build(build):
-    html, _ = build
+    html = build.html
     for page in ("index.html", "user_guide.html", "backprop.html"):
         text = (html / page).read_text(encoding="utf-8")
         scripts = re.findall(r'<script[^>]*src="([^"]*mathjax[^"]*)"', text, re.I)
@@ -90,7 +165,7 @@ def test_maths_uses_the_mathjax_inside_the_build(build):
 
 def test_maths_renders_in_a_browser_without_network(build):
     """Chromium, offline, turns the TeX of the home page into MathJax output."""
-    html, _ = build
+    html = build.html
     browser = shutil.which("chromium") or shutil.which("chromium-browser")
     if browser is None:
         pytest.skip("no chromium to render the page with")
@@ -105,10 +180,23 @@ def test_maths_renders_in_a_browser_without_network(build):
     dom = subprocess.run(command, capture_output=True, text=True, timeout=120).stdout
     assert dom.count("<mjx-container") > 10
     assert "\\(" not in re.sub(r"<[^>]+>", "", dom.split("<body", 1)[1])
+    # Transposes are drawn with a sans-serif T (U+1D5B3), not with \top's
+    # glyph (U+22A4), which Chromium drew as a broken bar.
+    assert "mjx-c22A4" not in dom
+    assert dom.count('class="mjx-c1D5B3 TEX-SS"') >= 9
+
+
+def test_no_maths_notation_that_chromium_draws_broken():
+    """``\\top`` (U+22A4 in MathJax's fonts) drew as a broken bar in Chromium."""
+    pages = sorted(DOCS.glob("*.rst")) + sorted((ROOT / "src").rglob("*.py"))
+    for page in pages:
+        assert not re.search(r"\\top\b", page.read_text(encoding="utf-8")), page
+    backprop = (DOCS / "backprop.rst").read_text(encoding="utf-8")
+    assert backprop.count(r"^{\mathsf T}") >= 9
 
 
 def test_the_sidebar_lists_every_page(build):
-    html, _ = build
+    html = build.html
     for page in ("index.html", "api.html", "auto_examples/plot_solvers.html"):
         text = (html / page).read_text(encoding="utf-8")
         nav = text.split('class="bd-docs-nav', 1)[1].split("</nav>", 1)[0]
@@ -117,7 +205,7 @@ def test_the_sidebar_lists_every_page(build):
 
 
 def test_api_contents_are_short_and_entries_link_their_examples(build):
-    html, _ = build
+    html = build.html
     api = (html / "api.html").read_text(encoding="utf-8")
     toc = api.split('id="pst-page-navigation-heading', 1)[1].split("</nav>", 1)[0]
     names = re.sub(r"<[^>]+>", " ", toc).split()
@@ -135,7 +223,7 @@ def test_api_contents_are_short_and_entries_link_their_examples(build):
 
 
 def test_every_gallery_example_has_a_figure(build):
-    html, _ = build
+    html = build.html
     examples = sorted((ROOT / "examples").glob("plot_*.py"))
     for script in examples:
         page = (html / "auto_examples" / f"{script.stem}.html").read_text("utf-8")

@@ -1,5 +1,7 @@
 """The gallery examples run as plain scripts and reach what their text claims."""
 
+import ast
+import importlib.util
 import itertools
 import re
 import runpy
@@ -8,6 +10,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from _extras import modules_left_out
 
 EXAMPLES = Path(__file__).resolve().parents[1] / "examples"
 
@@ -51,6 +54,29 @@ def test_every_example_is_tested():
         "plot_regression.py",
     }
     assert {p.name for p in EXAMPLES.glob("plot_*.py")} == tested
+
+
+def _imported_modules(script):
+    """The top-level names of the modules a script imports, wherever it does."""
+    names = set()
+    for node in ast.walk(ast.parse(script.read_text(encoding="utf-8"))):
+        if isinstance(node, ast.Import):
+            names.update(alias.name for alias in node.names)
+        elif isinstance(node, ast.ImportFrom) and node.level == 0:
+            names.add(node.module)
+    return {name.partition(".")[0] for name in names}
+
+
+def test_the_docs_extra_installs_what_the_examples_import():
+    """The docs build runs every example, in an environment made by
+    ``pip install -e ".[docs]"``: that extra must bring what they import."""
+    left_out = modules_left_out("docs")
+    for script in sorted(EXAMPLES.glob("plot_*.py")):
+        imported = _imported_modules(script)
+        not_here = {m for m in imported if importlib.util.find_spec(m) is None}
+        assert not not_here, f"{script.name}: not installed here: {not_here}"
+        missing = sorted(imported & left_out)
+        assert not missing, f"{script.name} imports {missing}: not in the extra"
 
 
 def test_tutorial_circles(monkeypatch, capsys):

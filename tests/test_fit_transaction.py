@@ -9,6 +9,7 @@ closed form.
 """
 
 import copy
+import sys
 import threading
 import warnings
 
@@ -24,6 +25,7 @@ from backprop_mlp import (
     ContinuationWarning,
     check_gradients,
 )
+from backprop_mlp._training import Trainer
 
 pytestmark = pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
 
@@ -341,3 +343,116 @@ def test_keyboard_interrupt_keeps_what_was_learned_and_says_so(data, solver):
     assert m.loss_curve_ == oracle.loss_curve_
     for W, W_oracle in zip(m.coefs_, oracle.coefs_, strict=True):
         assert_allclose(W, W_oracle, rtol=0, atol=1e-15)
+
+
+def test_keyboard_interrupt_before_any_epoch_ends_changes_nothing(data, monkeypatch):
+    """Nothing was learned: the interruption reaches the caller, and the model
+    is the one before the call (not a half-trained first epoch)."""
+    X, y = data
+    m = _fitted(data, warm_start=True)
+    state = _state(m)
+    step = Trainer.step
+    calls = []
+
+    def interrupted_step(self, *args):
+        calls.append(1)
+        if len(calls) == 1:  # in the first epoch's first step
+            raise KeyboardInterrupt
+        return step(self, *args)
+
+    monkeypatch.setattr(Trainer, "step", interrupted_step)
+    with pytest.raises(KeyboardInterrupt):
+        m.fit(X, y)
+    _assert_same_state(m, state, X)
+
+
+# ----------------------------------------------- 8: callbacks that misbehave
+
+
+def test_non_finite_weights_are_never_committed(data):
+    """A callback that writes NaN into the weights at the last epoch."""
+    X, y = data
+    m = _fitted(data, warm_start=True)
+    state = _state(m)
+
+    def poison(estimator, info):
+        if info["epoch"] == 5:
+            estimator.coefs_[0][0, 0] = np.nan
+
+    with pytest.raises(ValueError, match=r"weights are not finite.*unchanged"):
+        m.set_params(max_iter=5, callbacks=[poison]).fit(X, y)
+    _assert_same_state(m, state, X)
+
+
+@pytest.mark.parametrize("target", ["received", "original"])
+def test_a_callback_that_fits_the_estimator_is_refused(data, target):
+    """It mixed two fits in one commit (n_iter_=10, a loss curve of 2)."""
+    X, y = data
+    m = _fitted(data)
+    state = _state(m)
+
+    def refit(estimator, info):
+        (estimator if target == "received" else m).fit(X, y)
+
+    m.set_params(callbacks=[refit])
+    with pytest.raises(RuntimeError, match="a callback cannot fit the estimator"):
+        m.fit(X, y)
+    _assert_same_state(m, state, X)
+    # A copy, as the message says, is fine.
+    fitted_copies = []
+
+    def fit_a_copy(estimator, info):
+        fitted_copies.append(clone(estimator).set_params(callbacks=None).fit(X, y))
+
+    m.set_params(callbacks=[fit_a_copy], max_iter=2).fit(X, y)
+    assert len(fitted_copies) == 2
+    assert m.n_iter_ == 2
+
+
+def test_predict_during_a_refit_sees_one_model_or_the_other(data):
+    """The commit swaps the fitted state in one step: a reader never finds it
+    missing ("AttributeError: coefs_") or half replaced."""
+    X, y = data
+    m = _fitted(data, warm_start=True)
+    models = [m.predict_proba(X)]
+    stop, errors, seen = threading.Event(), [], []
+
+    def read():
+        while not stop.is_set():
+            try:
+                seen.append(m.predict_proba(X))
+            except Exception as error:
+                errors.append(error)
+
+    reader = threading.Thread(target=read)
+    interval = sys.getswitchinterval()
+    sys.setswitchinterval(1e-6)  # switch threads often: find any window
+    reader.start()
+    try:
+        m.set_params(max_iter=1)
+        for _ in range(200):
+            m.fit(X, y)
+            models.append(m.predict_proba(X))
+    finally:
+        stop.set()
+        reader.join()
+        sys.setswitchinterval(interval)
+    assert errors == []
+    assert seen, "precondition: the reader ran"
+    # Every probability the reader saw is one of a committed model's.
+    for proba in seen:
+        assert any(np.array_equal(proba, model) for model in models)
+
+
+def test_a_commit_replaces_the_fitted_state_instead_of_changing_it(data):
+    """The mechanism behind the test above, checked deterministically: the
+    state a reader took before a commit still holds the whole old model."""
+    X, y = data
+    m = _fitted(data, warm_start=True)
+    before = m.__dict__
+    old = _state(m)
+    m.set_params(max_iter=2).fit(X, y)
+    assert m.__dict__ is not before
+    assert before["n_iter_"] == old["n_iter_"] != m.n_iter_
+    for W, W_old in zip(before["coefs_"], old["coefs_"], strict=True):
+        assert_array_equal(W, W_old)

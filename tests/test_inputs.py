@@ -11,7 +11,11 @@ from sklearn.datasets import make_classification
 from sklearn.exceptions import ConvergenceWarning, NotFittedError
 from sklearn.utils._param_validation import InvalidParameterError
 
-from backprop_mlp import BackpropMLPClassifier, TrainingDivergedWarning
+from backprop_mlp import (
+    BackpropMLPClassifier,
+    BackpropMLPRegressor,
+    TrainingDivergedWarning,
+)
 
 # A few epochs are enough to see an error; not converging is expected.
 pytestmark = pytest.mark.filterwarnings(
@@ -579,3 +583,16 @@ def test_single_class(data, solver, label):
     np.testing.assert_array_equal(proba, 1.0)
     np.testing.assert_array_equal(clf.predict_log_proba(X), 0.0)
     assert clf.score(X, y) == 1.0
+
+
+@pytest.mark.parametrize("Estimator", [BackpropMLPClassifier, BackpropMLPRegressor])
+def test_a_network_too_large_for_memory_is_refused_before_allocating(Estimator):
+    """hidden_layer_sizes=(10**12,) used to fail in numpy's allocation, with a
+    traceback that did not name the network."""
+    X, y = np.ones((4, 2)), np.array([0, 1, 0, 1])
+    est = Estimator(hidden_layer_sizes=(10**12,))
+    # The oracle: 2 inputs, 10**12 hidden units, 1 output, with biases.
+    n_params = 2 * 10**12 + 10**12 + 10**12 + 1
+    with pytest.raises(ValueError, match=rf"{n_params:,} parameters.*GiB.*memory"):
+        est.fit(X, y)
+    assert not hasattr(est, "coefs_")

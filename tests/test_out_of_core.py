@@ -227,6 +227,41 @@ def test_float32_blocks_train_a_float32_model(data):
     _assert_same_model(ours, expected)
 
 
+def test_float32_blocks_train_a_float32_regressor(data):
+    """It crashed ("output array is not acceptable"): float64 targets met
+    float32 outputs."""
+    from backprop_mlp import BackpropMLPRegressor
+
+    X = data["X"].astype(np.float32)
+    y = X @ np.arange(1.0, 7.0)
+    reg = BackpropMLPRegressor(
+        hidden_layer_sizes=(5,), max_iter=3, shuffle=False, batch_size=BLOCK
+    )
+    reg.set_params(random_state=0)
+    expected = clone(reg).fit(X, y)
+    ours = fit_blocks(clone(reg), BlockSource.from_arrays(X, y, BLOCK))
+    assert ours.coefs_[0].dtype == np.float32
+    for a, b in zip(ours.coefs_, expected.coefs_, strict=True):
+        np.testing.assert_array_equal(a, b)
+    assert ours.loss_curve_ == expected.loss_curve_
+
+
+def test_a_block_that_weighs_nothing_is_trained_on_as_fit_would(data):
+    """fit accepts weights that are zero over a batch (the batch makes no
+    step); a block of them was refused."""
+    weights = data["sample_weight"].copy()
+    weights[BLOCK : 2 * BLOCK] = 0.0  # block 1
+    clf = BackpropMLPClassifier(
+        hidden_layer_sizes=(5,), max_iter=3, shuffle=False, batch_size=BLOCK
+    )
+    clf.set_params(random_state=0)
+    expected = clone(clf).fit(data["X"], data["y"], sample_weight=weights)
+    blocks = BlockSource.from_arrays(data["X"], data["y"], BLOCK, sample_weight=weights)
+    ours = fit_blocks(clone(clf), blocks, classes=CLASSES)
+    for a, b in zip(ours.coefs_, expected.coefs_, strict=True):
+        np.testing.assert_allclose(a, b, rtol=1e-12, atol=1e-15)
+
+
 class _RecordingBlocks:
     """Blocks whose X is the row number, so that batches show which rows."""
 

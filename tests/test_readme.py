@@ -1,7 +1,10 @@
-"""The README's set-up commands are the ones CI and packaging actually use."""
+"""The README's commands are the ones CI and packaging use, and its code runs."""
 
 import re
 from pathlib import Path
+
+import pytest
+from _snippets import markdown_blocks, run_script
 
 ROOT = Path(__file__).resolve().parents[1]
 README = (ROOT / "README.md").read_text(encoding="utf-8")
@@ -49,9 +52,8 @@ def test_readme_says_what_each_extra_brings():
         name: set(re.findall(r'"([A-Za-z0-9_.-]+)', block))
         for name, block in re.findall(r"^(\w+) = \[(.*?)\]$", section, re.M | re.S)
     }
-    assert {"plot", "skops", "onnx", "deploy", "dask", "fast", "test", "docs"} <= set(
-        extras
-    )
+    names = {"plot", "skops", "onnx", "deploy", "dask", "fast", "progress", "test"}
+    assert names | {"docs"} <= set(extras)
     for name in extras:
         assert f"| `{name}` |" in README, name
     optional = (
@@ -63,3 +65,51 @@ def test_readme_says_what_each_extra_brings():
     )
     assert optional <= extras["test"]
     assert extras["deploy"] == extras["skops"] | extras["onnx"]
+    # The test extra runs the progress bar's tests on whatever scikit-learn
+    # it is given: the floors too, so it does not raise scikit-learn's.
+    assert extras["progress"] == {"scikit-learn", "rich"}
+    assert "rich" in extras["test"] and "scikit-learn" not in extras["test"]
+    # The gallery runs every example, the Dask one included.
+    assert extras["onnx"] | extras["dask"] <= extras["docs"]
+
+
+def test_python_snippets_run_without_a_warning(tmp_path):
+    """The README's Python blocks, run in order in a fresh interpreter as a
+    reader pastes them: their scores, and not one warning."""
+    done = run_script("\n".join(markdown_blocks(ROOT / "README.md")), tmp_path)
+    assert done.returncode == 0, done.stderr
+    assert done.stderr == ""
+    accuracy, losses, r2 = done.stdout.splitlines()
+    assert float(accuracy) > 0.95
+    assert all(0 < float(loss) < 0.5 for loss in losses.split())
+    assert float(r2) > 0.3
+
+
+_SEARCH = """\
+from sklearn.datasets import load_iris
+from sklearn.model_selection import cross_val_score
+from sklearn.pipeline import make_pipeline
+from sklearn.preprocessing import StandardScaler
+
+from backprop_mlp import BackpropMLPClassifier
+
+X, y = load_iris(return_X_y=True)
+model = make_pipeline(StandardScaler(), BackpropMLPClassifier(max_iter=2))
+cross_val_score(model, X, y, cv=2, n_jobs=N_JOBS)
+"""
+
+
+@pytest.mark.slow
+def test_warnings_point_at_your_line_in_your_process_only(tmp_path):
+    """As the README's table says: through a Pipeline and a cross-validation
+    at the line of the call, but from a worker process at Python's own file."""
+    line = _SEARCH.splitlines().index(
+        "cross_val_score(model, X, y, cv=2, n_jobs=N_JOBS)"
+    )
+    at_your_line = f"snippet.py:{line + 1}: ConvergenceWarning"
+    serial = run_script(_SEARCH.replace("N_JOBS", "1"), tmp_path)
+    assert at_your_line in serial.stderr
+    parallel = run_script(_SEARCH.replace("N_JOBS", "2"), tmp_path)
+    assert "ConvergenceWarning" in parallel.stderr
+    assert at_your_line not in parallel.stderr
+    assert "multiprocessing/process.py" in parallel.stderr

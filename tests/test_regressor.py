@@ -8,10 +8,12 @@ loss written out, a single longer fit, the recorded curves.
 """
 
 import io
+import warnings
 
 import numpy as np
 import pytest
 from numpy.testing import assert_allclose, assert_array_equal
+from sklearn.exceptions import ConvergenceWarning
 from sklearn.metrics import r2_score
 
 from backprop_mlp import BackpropMLPRegressor, LossCurveDisplay, ProgressBar
@@ -64,12 +66,64 @@ def test_categorical_targets_look_like_classification(data):
         small().fit(X, np.arange(120.0), X_val=X[:30], y_val=y[:30])
 
 
-def test_numeric_object_targets_are_accepted(data):
-    """An object column of numbers (a CSV read as text, say) is regression."""
+@pytest.mark.parametrize(
+    "as_text", [lambda y: y.astype(object), lambda y: y.astype(str)]
+)
+def test_numbers_written_as_text_are_targets(data, as_text):
+    """A column of numbers read as text, in an object or a str array alike, is
+    regression on those numbers (``repr`` keeps every digit of a float)."""
     X, Y = data
-    a = small(max_iter=3).fit(X, Y[:, 0].astype(object))
+    a = small(max_iter=3).fit(X, as_text(Y[:, 0].astype(str)))
     b = small(max_iter=3).fit(X, Y[:, 0])
     assert_array_equal(a.predict(X), b.predict(X))
+
+
+@pytest.mark.parametrize("solver", ["adam", "lbfgs"])
+def test_a_target_far_too_large_for_a_network_warns(data, solver):
+    X, Y = data
+    y = Y[:, 0] / Y[:, 0].std() * 1e20
+    with pytest.warns(UserWarning, match=r"y spreads over about .*e\+20.*Scale"):
+        small(solver=solver, max_iter=5).fit(X, y)
+    # The same target, scaled as the warning says, raises nothing of the kind.
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", UserWarning)
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        small(solver=solver, max_iter=5).fit(X, y / 1e20)
+
+
+@pytest.mark.parametrize(
+    "y_val, fit",
+    [
+        (np.zeros(30), "X_val"),  # Poisson counts that are all zero
+        (None, "constant y"),
+    ],
+)
+def test_a_constant_validation_target_is_refused_for_the_score(data, y_val, fit):
+    """Its R² is 0 or undefined every epoch: early stopping would stop at its
+    first chance, with a poor model and no word."""
+    X, Y = data
+    reg = small(early_stopping=True, loss="poisson", max_iter=50)
+    if fit == "X_val":
+        with pytest.raises(ValueError, match=r"y_val is constant \(\[0.0\]\).*'loss'"):
+            reg.fit(X, np.abs(Y[:, 0]), X_val=X[:30], y_val=y_val)
+    else:
+        with pytest.raises(ValueError, match=r"the validation split is constant"):
+            reg.fit(X, np.full(len(X), 3.0))
+    assert not hasattr(reg, "coefs_")
+    # Watching the loss instead is fine: it varies with the predictions.
+    reg.set_params(early_stopping_metric="loss").fit(X, np.full(len(X), 3.0))
+    assert len(set(reg.validation_loss_curve_)) > 1
+
+
+def test_predict_uses_the_fitted_activations_not_the_parameter(data):
+    X, Y = data
+    reg = small(max_iter=20).fit(X, Y)
+    before = reg.predict(X)
+    reg.set_params(activation="tanh")
+    assert_array_equal(reg.predict(X), before)
+    # The oracle: the forward pass by hand, with the fitted relu.
+    hidden = np.maximum(X @ reg.coefs_[0] + reg.intercepts_[0], 0)
+    assert_allclose(before, hidden @ reg.coefs_[1] + reg.intercepts_[1], rtol=1e-12)
 
 
 def test_negative_targets_with_poisson_are_refused(data):

@@ -28,7 +28,6 @@ from numbers import Integral, Real
 
 import numpy as np
 from sklearn.base import BaseEstimator
-from sklearn.exceptions import ConvergenceWarning
 from sklearn.utils._param_validation import (
     Interval,
     Options,
@@ -41,11 +40,12 @@ from ._callbacks import VerbosePrinter, _CallbackSupportMixin, _FitTasks, _UserC
 from ._data import checked_X
 from ._losses import OUTPUT_LAYERS
 from ._network import predict_output
+from ._outcomes import check_result, warn_about
 from ._persistence import PersistenceMixin
 from ._planning import activation_names, fitted_attributes, plan_fit
 from ._schedules import SCHEDULES
 from ._training import Listener, Trainer
-from ._warnings import ContinuationWarning, TrainingDivergedWarning, warn
+from ._warnings import ContinuationWarning, warn
 
 __all__ = ["BaseBackpropMLP"]
 
@@ -295,13 +295,13 @@ class BaseBackpropMLP(PersistenceMixin, _CallbackSupportMixin, BaseEstimator):
             guard.add(view)
             try:
                 result = self._train(plan, view, incremental)
-                self._check_result(plan, result)
+                check_result(plan, result, self.learning_rate_init)
             except BaseException:
                 if plan.run is not None:
                     plan.run.rewind()  # the model's run shares its streams
                 raise
             self._commit(fitted_attributes(plan, result))
-        self._warn_about(result)
+        warn_about(result, self.learning_rate_init, self.max_iter)
         return self
 
     def _shallow_copy(self):
@@ -413,74 +413,6 @@ class BaseBackpropMLP(PersistenceMixin, _CallbackSupportMixin, BaseEstimator):
 
         return scorer
 
-    def _check_result(self, plan, result):
-        """Refuse to commit a fit that learned nothing, or non-finite weights."""
-        if result.n_iter == 0 and result.interrupted:
-            # Nothing was learned: the interruption is the user's to handle.
-            raise KeyboardInterrupt
-        if result.n_iter == 0 and result.diverged:
-            largest = _largest_magnitude(plan.X)
-            raise ValueError(
-                "Training diverged in its first "
-                f"{'iteration' if plan.optimizer is None else 'epoch'}: the "
-                "loss or the weights became non-finite or exploded, and no epoch "
-                "completed, so there is no model to keep; the estimator is "
-                "unchanged. The features are probably not scaled"
-                + (f" (the largest |X| is {largest:.3g})" if largest else "")
-                + ": try StandardScaler in a Pipeline; or the learning rate "
-                f"(learning_rate_init={self.learning_rate_init}) is too high."
-            )
-        if not np.isfinite(plan.net.params).all():
-            raise ValueError(
-                "The weights are not finite at the end of training, although "
-                "every epoch ended finite: something changed them between epochs "
-                "(a callback?). Nothing was committed; the estimator is unchanged."
-            )
-
-    def _warn_about(self, result):
-        if result.interrupted:
-            warn(
-                "Training interrupted by user: the model keeps what it learned "
-                f"in {result.n_iter} epoch(s).",
-                UserWarning,
-            )
-        if result.diverged:
-            warn(
-                f"Training diverged at epoch {result.n_iter + 1}: the loss or the "
-                "weights became non-finite or exploded. Training stopped and the "
-                "weights before that epoch were kept. The learning rate "
-                f"(learning_rate_init={self.learning_rate_init}) is probably too "
-                "high, or the features are not scaled (try StandardScaler in a "
-                "Pipeline).",
-                TrainingDivergedWarning,
-            )
-        elif result.unstable:
-            warn(
-                f"Training ended with a loss of {result.loss:.4g}, more than 10 "
-                f"times the lowest it reached: it is unstable. The learning rate "
-                f"(learning_rate_init={self.learning_rate_init}) is probably too "
-                "high, or the features are not scaled (try StandardScaler in a "
-                "Pipeline).",
-                TrainingDivergedWarning,
-            )
-        if result.reached_max_iter and not result.diverged:
-            warn(
-                f"Stochastic Optimizer: Maximum iterations ({self.max_iter}) "
-                "reached and the optimization hasn't converged yet.",
-                ConvergenceWarning,
-            )
-        elif result.lbfgs_status and not (
-            result.stopped_by_callback or result.diverged
-        ):
-            warn(
-                f"lbfgs failed to converge after {result.n_iter} iteration(s) "
-                f"(status={result.lbfgs_status}):\n{result.lbfgs_message}\n\n"
-                "Increase the number of iterations (max_iter) or scale the data "
-                "as shown in https://scikit-learn.org/stable/modules/"
-                "preprocessing.html",
-                ConvergenceWarning,
-            )
-
     def _training_problem(self, X, y, sample_weight=None):
         """The network and data of the objective ``fit`` minimises, for tools.
 
@@ -557,11 +489,3 @@ def _copied(attributes):
     attributes["intercepts_"] = [b.copy() for b in attributes["intercepts_"]]
     attributes["loss_curve_"] = list(attributes["loss_curve_"])
     return attributes
-
-
-def _largest_magnitude(X):
-    """The largest finite |x| of a dense ``X``, for messages; None otherwise."""
-    if not isinstance(X, np.ndarray) or X.size == 0:
-        return None
-    with np.errstate(over="ignore", invalid="ignore"):
-        return float(max(X.max(), -X.min()))

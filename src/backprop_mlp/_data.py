@@ -298,9 +298,12 @@ def block_loader(estimator, source, data, run):
         _, Y, y = estimator._encode_targets(y, encoding, True, None)
         if Y.dtype.kind == "f":
             Y = Y.astype(X.dtype, copy=False)
-        # Unlike fit's, not scaled, and not refused when all zero: the
-        # trainer skips batches that weigh nothing, as fit's does.
-        return Y, validated_weights(estimator, sample_weight, X, y, encoding)
+        # Checked by the block source; unlike fit's, not scaled, and not
+        # refused when all zero: the trainer skips batches that weigh
+        # nothing, as fit's does.
+        if sample_weight is not None:
+            sample_weight = sample_weight.astype(np.float64)
+        return Y, estimator._training_weights(sample_weight, y, encoding)
 
     return BlockLoader(
         data.blocks,
