@@ -178,13 +178,6 @@ def test_sparse_blocks_are_csr_of_the_dense_rows(data, kind):
         np.testing.assert_array_equal(y_block, y[rows])
 
 
-@pytest.mark.xfail(
-    strict=True,
-    raises=TypeError,
-    reason="fit_blocks does not take CSR blocks yet: validate_data in "
-    "_data.first_block needs accept_sparse='csr', and BlockLoader (_out_of_core) "
-    "len(X) -> X.shape[0]; remove this mark when it does",
-)
 @pytest.mark.parametrize("kind", ["csr", "dask"])
 def test_sparse_blocks_train_the_model_fit_trains_on_csr(data, kind):
     X, y = _sparse_data(data)
@@ -330,3 +323,30 @@ def test_columns_of_mixed_name_types_are_refused_naming_the_block(data):
     source = BlockSource(_loaders([(frame, y[:BLOCK])]), n_rows=[BLOCK])
     with pytest.raises(TypeError, match="Block 0 of the source: Feature names are"):
         fit_blocks(BackpropMLPClassifier(), source, classes=[0, 1])
+
+
+def test_dataframe_blocks_record_their_feature_names(data):
+    """predict on reordered columns was accepted, and changed a third of the
+    labels; scikit-learn's check now refuses it, as after an in-memory fit."""
+    X, y = data
+    frames = FRAME_SOURCES["from_arrays"](X, y)
+    ours = fit_blocks(BackpropMLPClassifier(**_params()), frames, classes=[0, 1])
+    expected = BackpropMLPClassifier(**_params()).fit(
+        pd.DataFrame(X, columns=COLUMNS), y
+    )
+    assert ours.feature_names_in_.tolist() == expected.feature_names_in_.tolist()
+    reordered = pd.DataFrame(X, columns=COLUMNS)[COLUMNS[::-1]]
+    for model in (ours, expected):
+        with pytest.raises(ValueError, match="feature names should match"):
+            model.predict(reordered)
+    # A continued fit needs the same columns, and says so.
+    ours.set_params(warm_start="continue", max_iter=1)
+    renamed = BlockSource.from_arrays(
+        pd.DataFrame(X, columns=[c.upper() for c in COLUMNS]), pd.Series(y), BLOCK
+    )
+    with pytest.raises(ValueError, match=r"columns are \['A', .*fitted on \['a',"):
+        fit_blocks(ours, renamed)
+    # Array blocks record no names: an earlier fit's are not kept.
+    arrays = BlockSource.from_arrays(X, y, BLOCK)
+    fresh = fit_blocks(ours.set_params(warm_start=False), arrays, classes=[0, 1])
+    assert not hasattr(fresh, "feature_names_in_")
