@@ -14,9 +14,10 @@ import pytest
 
 import backprop_mlp
 
+# Every module, subpackages' too (the command line's, the searches').
 MODULES = sorted(
     name
-    for _, name, _ in pkgutil.iter_modules(backprop_mlp.__path__, "backprop_mlp.")
+    for _, name, _ in pkgutil.walk_packages(backprop_mlp.__path__, "backprop_mlp.")
     if name != "backprop_mlp.__main__"
 )
 

@@ -12,6 +12,7 @@ import numpy as np
 import pytest
 from sklearn.base import BaseEstimator, RegressorMixin
 from sklearn.datasets import make_classification
+from sklearn.exceptions import NotFittedError
 from sklearn.neural_network import MLPRegressor
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
@@ -165,6 +166,15 @@ def test_gelu_below_opset_20_uses_its_formula():
     assert "Gelu" not in {n.op_type for n in old.graph.node}
 
 
+def test_graph_uses_the_activations_the_model_was_fitted_with():
+    # predict uses them whatever activation says after fitting: so must the
+    # graph (the oracle is predict_proba itself).
+    X, y = _data()
+    model = _fit(y, activation="tanh")
+    model[-1].set_params(activation="relu")
+    _assert_parity(model, X, np.float64)
+
+
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])
 def test_native_operators_where_exact(dtype):
     # float32 graphs use ONNX's own operators; float64 ones the formulas
@@ -251,3 +261,124 @@ def test_the_regressor_exports_as_registered(loss, dtype):
         expected = reg.predict(X)
         tol = TOLERANCE[dtype]
         np.testing.assert_allclose(got.reshape(expected.shape), expected, tol, tol)
+
+
+# ------------------------------------------------- what cannot be exported
+
+
+@pytest.mark.parametrize("options", [None, {"zipmap": False}], ids=["zipmap", "none"])
+@pytest.mark.parametrize("estimator", [BackpropMLPClassifier, BackpropMLPRegressor])
+def test_unfitted_model_is_refused_as_not_fitted(estimator, options):
+    X, _ = _data()
+    if options and estimator is BackpropMLPRegressor:
+        options = None  # a regressor has no zipmap
+    with pytest.raises(NotFittedError, match=f"This {estimator.__name__} instance "):
+        skl2onnx.to_onnx(estimator(), X[:1].astype(np.float32), options=options)
+
+
+def _labels_through_onnx(model, X, **options):
+    onx = skl2onnx.to_onnx(
+        model, X[:1].astype(np.float32), options={"zipmap": False, **options}
+    )
+    session = ort.InferenceSession(
+        onx.SerializeToString(), providers=["CPUExecutionProvider"]
+    )
+    return session.run(None, {session.get_inputs()[0].name: X.astype(np.float32)})[0]
+
+
+def test_uint64_labels_from_2_63_are_refused_and_smaller_ones_round_trip():
+    X, y = _data()
+    big = _fit(y.astype(np.uint64) + np.uint64(2**63 - 1))  # the last fits int64
+    with pytest.raises(ValueError, match=r"classes_ include \[9223372036854775808, "):
+        skl2onnx.to_onnx(big, X[:1].astype(np.float32))
+    # Class indices carry no label, so they need none of them to fit.
+    indices = _labels_through_onnx(big, X, nocl=True)
+    _assert_labels_agree_off_ties(big[-1].classes_[indices], big, X, 1e-5)
+
+    small = _fit(y.astype(np.uint64) + np.uint64(2**63 - 3))  # all fit int64
+    labels = _labels_through_onnx(small, X)
+    assert labels.min() > 0  # none wrapped to a negative int64
+    _assert_labels_agree_off_ties(labels, small, X, 1e-5)
+
+
+def test_a_sample_of_another_width_is_refused():
+    X, y = _data()
+    with pytest.raises(ValueError, match=r"has 4 columns, but .* fitted on 5 features"):
+        skl2onnx.to_onnx(_fit(y)[-1], X[:1, :4].astype(np.float32))
+
+
+# ---------------------------------------------------------- DataFrame input
+# For a DataFrame, skl2onnx makes one input per column; the graph
+# concatenates them in the order of the model's features.
+
+pd = pytest.importorskip("pandas")
+COLUMNS = ["a", "b", "c", "d", "e"]
+
+
+def _run_frame(model, frame, sample):
+    options = {"zipmap": False} if hasattr(model, "classes_") else None
+    onx = skl2onnx.to_onnx(model, sample, options=options)
+    session = ort.InferenceSession(
+        onx.SerializeToString(), providers=["CPUExecutionProvider"]
+    )
+    feed = {v.name: frame[[v.name]].to_numpy() for v in session.get_inputs()}
+    return session.run(None, feed)
+
+
+@pytest.mark.parametrize(
+    "dtypes",
+    [
+        {c: np.float32 for c in COLUMNS},
+        {c: np.float64 for c in COLUMNS},
+        {"a": np.float32, "b": np.float64, "c": np.int64, "d": np.float64},
+    ],
+    ids=["float32", "float64", "mixed"],
+)
+def test_classifier_fitted_on_a_dataframe_exports_from_one(dtypes):
+    X, y = _data()
+    # Whole tenths, so that the int64 column loses nothing.
+    frame = pd.DataFrame(np.round(X[: len(y)], 1) * 10, columns=COLUMNS)
+    frame = frame.astype(dtypes)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        model = BackpropMLPClassifier(
+            hidden_layer_sizes=(6,), max_iter=20, random_state=0
+        ).fit(frame, y)
+    # The sample's columns in another order (inputs are fed by name), the
+    # float32 one first (a float64 one makes the graph double all the same).
+    order = ["a", "e", "d", "c", "b"]
+    labels, proba = _run_frame(model, frame, frame[order][:1])
+    # Double if any column is: predict computes in float64 then too.
+    double = np.float64 in dtypes.values()
+    tolerance = TOLERANCE[np.float64 if double else np.float32]
+    assert proba.dtype == (np.float64 if double else np.float32)
+    np.testing.assert_allclose(proba, model.predict_proba(frame), atol=tolerance)
+    _assert_labels_agree_off_ties(labels, model, frame, tolerance)
+
+
+def test_regressor_fitted_on_an_array_exports_from_a_dataframe():
+    X, y = _data()
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        model = BackpropMLPRegressor(
+            hidden_layer_sizes=(6,), max_iter=20, random_state=0
+        )
+        model.fit(X[: len(y)], y)
+    frame = pd.DataFrame(X, columns=COLUMNS)
+    (got,) = _run_frame(model, frame, frame[:1])
+    np.testing.assert_allclose(got.ravel(), model.predict(X), rtol=1e-10, atol=1e-10)
+
+
+def test_a_dataframe_of_other_columns_is_refused():
+    X, y = _data()
+    frame = pd.DataFrame(X[: len(y)], columns=COLUMNS)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        model = BackpropMLPClassifier(
+            hidden_layer_sizes=(6,), max_iter=5, random_state=0
+        ).fit(frame, y)
+    other = frame.rename(columns={"e": "f"})
+    with pytest.raises(ValueError, match=r"columns \['a', 'b', 'c', 'd', 'f'\], but"):
+        skl2onnx.to_onnx(model, other[:1])
+    with pytest.raises(ValueError, match="hold strings"):
+        skl2onnx.to_onnx(model, frame.astype({"a": str})[:1])

@@ -19,6 +19,7 @@ stop training.
 """
 
 import math
+import os
 import sys
 import time
 
@@ -47,14 +48,27 @@ class ProgressBar:
     one at each tenth of ``max_iter``, one whenever ``line_interval`` seconds
     have passed without one, and the last epoch's. It never stops training.
 
+    A copy writes where the original writes, as far as the copy can reach:
+    ``copy.deepcopy`` and :func:`~sklearn.base.clone` (which deep-copies the
+    ``callbacks`` parameter) share the original's stream, as a stream belongs
+    to its process. Pickle, joblib (which pickles the callbacks it sends to
+    worker processes) and skops save a path as the path, and ``sys.stdout``
+    or ``sys.stderr`` as the loading process's own; any other stream (an open
+    file, a ``StringIO``) cannot leave its process, so it is not saved, and
+    the loaded bar writes to the loading process's standard error. To keep
+    writing to a log file from worker processes or after saving, pass its
+    path.
+
     Parameters
     ----------
     width : int, default=30
         The number of characters of the bar itself.
-    file : file-like or None, default=None
-        Where to write; None means ``sys.stderr`` at the time of writing. It is
-        a terminal when its ``isatty()`` says so, checked at each fit's first
-        epoch.
+    file : file-like, str, path-like or None, default=None
+        Where to write; None means ``sys.stderr`` at the time of writing. A
+        stream is a terminal when its ``isatty()`` says so, checked at each
+        fit's first epoch. A path names a file that each write appends to
+        (opened and closed again, so that it is never left open); a file is
+        not a terminal.
     min_interval : float, default=0.1
         On a terminal, the minimum number of seconds between two redraws, so
         that thousands of fast epochs do not flood it; the last epoch is
@@ -128,7 +142,7 @@ class ProgressBar:
         now = time.perf_counter()
         if self._start is None:
             self._start = now
-            self._terminal = _is_terminal(self._stream())
+            self._terminal = not _is_path(self.file) and _is_terminal(self._stream())
             if not self._terminal:  # the line_interval counts from here
                 self._last_draw = now
         total = max(int(getattr(estimator, "max_iter", info["epoch"])), 1)
@@ -191,6 +205,12 @@ class ProgressBar:
         return sys.stderr if self.file is None else self.file
 
     def _write(self, text):
+        if _is_path(self.file):
+            # Off a terminal writes are rare: opening the file for each costs
+            # nothing, and a bar that never holds it open pickles as a path.
+            with open(self.file, "a", encoding="utf-8") as file:
+                file.write(text)
+            return
         file = self._stream()
         file.write(text)
         file.flush()
@@ -201,22 +221,50 @@ class ProgressBar:
             f"min_interval={self.min_interval}, line_interval={self.line_interval})"
         )
 
-    # clone() deep-copies the ``callbacks`` parameter and joblib pickles it;
-    # open streams can be neither, so a copy shares the stream and a pickle
-    # falls back to the receiving process's standard error.
+    # The rule of the class docstring: copies share the stream; a saved bar
+    # keeps its parameters (not a fit's progress) and a file only by a name
+    # that means the same in the loading process.
     def __deepcopy__(self, memo):
-        return type(self)(
-            width=self.width,
-            file=self.file,
-            min_interval=self.min_interval,
-            line_interval=self.line_interval,
-        )
+        return type(self)(**self._parameters())
 
     def __getstate__(self):
-        state = dict(self.__dict__)
-        if self.file is sys.stderr or self.file is sys.stdout:
-            state["file"] = None
+        state = self._parameters()
+        state["file"], state["standard_stream"] = _portable_file(self.file)
         return state
+
+    def __setstate__(self, state):
+        # Older pickles saved a fit's progress, and any stream that pickled.
+        parameters = {k: state[k] for k in _PARAMETERS if k in state}
+        file = parameters.get("file")
+        if state.get("standard_stream") == "stdout":
+            parameters["file"] = sys.stdout
+        elif not _is_path(file):
+            parameters["file"] = None
+        self.__init__(**parameters)
+
+    def _parameters(self):
+        return {name: getattr(self, name) for name in _PARAMETERS}
+
+
+_PARAMETERS = ("width", "file", "min_interval", "line_interval")
+
+
+def _is_path(file):
+    return isinstance(file, str | os.PathLike)
+
+
+def _portable_file(file):
+    """``(file, standard_stream)``: what of ``file`` another process can use.
+
+    A path, or the name of a standard stream: stderr is None (the default,
+    standard error at the time of writing), stdout is named. Other streams
+    are not saved.
+    """
+    if _is_path(file):
+        return os.fspath(file), None
+    if file is sys.stdout:
+        return None, "stdout"
+    return None, None
 
 
 def _is_terminal(stream):

@@ -284,9 +284,33 @@ def first_block(estimator, probe, source, start, classes, fitted_encoding):
     # The first block fixes the number of features and the dtype, and the
     # targets' encoding: partial_fit's, from `classes`.
     X0, y0, _ = checked.load(0)
-    validate_data(probe, X0, reset=start == "new")
+    # The blocks reach validate_data as arrays: the names are the source's,
+    # checked here against the model's.
+    fitted_names = probe.__dict__.pop("feature_names_in_", None)
+    validate_data(probe, X0, reset=start == "new", accept_sparse="csr")
+    names = source.feature_names()
+    if names is not None:
+        probe.feature_names_in_ = names
+    if start != "new":
+        if not _same_names(names, fitted_names):
+            raise ValueError(
+                f"The blocks' columns are {_listed(names)}, but the model was "
+                f"fitted on {_listed(fitted_names)}: a continued fit needs the "
+                "same features in the same order. Set warm_start=False to start "
+                "afresh."
+            )
     encoding, Y0, _ = estimator._encode_targets(y0, fitted_encoding, True, classes)
     return _Data(encoding, checked.dtype, Y0.shape[1], X0, blocks=checked)
+
+
+def _same_names(a, b):
+    if a is None or b is None:
+        return a is None and b is None
+    return len(a) == len(b) and bool(np.all(np.asarray(a) == np.asarray(b)))
+
+
+def _listed(names):
+    return "unnamed" if names is None else str(list(names))
 
 
 def block_loader(estimator, source, data, run):

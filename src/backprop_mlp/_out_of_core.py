@@ -84,22 +84,22 @@ class BlockLoader:
                 X, Y, sw = pending.result()
                 if k + 1 < len(block_order):
                     pending = reader.submit(self._load, block_order[k + 1])
-                rows = self.rng.permutation(len(X)) if self.shuffle else None
+                rows = self.rng.permutation(X.shape[0]) if self.shuffle else None
                 yield from BatchLoader(X, Y, sw, rows, self.batch_size).batches()
                 del X, Y, sw  # only the block being read stays
 
     def _load(self, i):
         """Block ``i`` checked and encoded: ``(X, Y, sample_weight)``."""
         X, y, sw = self.blocks.load(i)
-        if len(X) != self.n_rows[i]:
+        if X.shape[0] != self.n_rows[i]:
             raise ValueError(
-                f"Block {i} of the source has {len(X)} rows, but the source "
-                f"declared {self.n_rows[i]}."
+                f"{self.blocks.source.describe(i)} has {X.shape[0]} rows, but "
+                f"the source declared {self.n_rows[i]}."
             )
         try:
             Y, sw = self.encode(X, y, sw)
         except ValueError as exc:
-            raise ValueError(f"Block {i} of the source: {exc}") from None
+            raise ValueError(f"{self.blocks.source.describe(i)}: {exc}") from None
         return X, Y, sw
 
 

@@ -213,7 +213,7 @@ def _why_not_continue(kept, key):
     if kept is None:
         return (
             "the model's last fit left no run to continue (it was an L-BFGS "
-            "fit, or it diverged)"
+            "fit, or it diverged, or it was saved before runs were kept)"
         )
     changed = [name for name in key if kept.key.get(name) != key[name]]
     if changed:

@@ -34,10 +34,24 @@ converter, :func:`convert_regressor`, keys its output on ``out_activation_``
 ('identity' or 'exp') and outputs ``variable`` of shape ``(n, n_outputs)``;
 it is registered with :func:`register` when a ``BackpropMLPRegressor``
 exists.
+
+A DataFrame sample gets one graph input per column from skl2onnx, named
+after it: the graph joins them in the order of the model's
+``feature_names_in_`` (as given, for a model fitted on an array), and
+computes in double if any of them is. What the graph cannot hold is refused
+at export, with a message that says what to do instead: a model that is not
+fitted (scikit-learn's ``NotFittedError``, from :func:`parse_classifier` for
+a classifier, whose outputs skl2onnx declares from ``classes_``), a sample
+of other columns than the model was fitted on, and unsigned labels from
+``2**63`` up, which int64 labels would wrap to negative numbers.
 """
 
 import numpy as np
 from skl2onnx import update_registered_converter
+
+# skl2onnx's own classifier parser (the outputs and the ZipMap), which ours
+# runs after its checks, as skl2onnx's custom-parser examples do.
+from skl2onnx._parse import _parse_sklearn_classifier
 from skl2onnx.common.data_types import (
     DoubleTensorType,
     FloatTensorType,
@@ -57,6 +71,7 @@ __all__ = [
     "calculate_regressor_output_shapes",
     "convert_classifier",
     "convert_regressor",
+    "parse_classifier",
     "register",
 ]
 
@@ -164,14 +179,19 @@ _OUTPUTS = {
 
 
 def _hidden_activation_names(model):
-    n_hidden = len(model.coefs_) - 1
+    """The activations the model was fitted with, which predict uses."""
+    fitted = getattr(model, "_activation_names", None)
+    if fitted is not None:
+        return list(fitted)
+    n_hidden = len(model.coefs_) - 1  # a model that predates them, or sklearn's
     names = model.activation
     return [names] * n_hidden if isinstance(names, str) else list(names)
 
 
-def _network_output(g, model, input_name):
-    """The output layer's activations for the input, ``(n, n_outputs_)``."""
-    a = g.node("Cast", input_name, to=g.dtype)
+def _network_output(g, model, inputs):
+    """The output layer's activations for the inputs, ``(n, n_outputs_)``."""
+    columns = [g.node("Cast", v.full_name, to=g.dtype) for v in inputs]
+    a = columns[0] if len(columns) == 1 else g.node("Concat", columns, axis=1)
     np_dtype = np.float64 if g.double else np.float32
     hidden = _hidden_activation_names(model)
     for k, (W, b) in enumerate(zip(model.coefs_, model.intercepts_, strict=True)):
@@ -186,8 +206,12 @@ def _network_output(g, model, input_name):
 
 
 def _tensor_type(operator):
-    """The graph computes in the input's precision: double or float."""
-    if isinstance(operator.inputs[0].type, DoubleTensorType):
+    """The graph computes in double if an input is double, else in float.
+
+    One input for an array: its precision. For a DataFrame's columns, float64
+    ones with float32 ones are float64 to ``predict`` too.
+    """
+    if any(isinstance(v.type, DoubleTensorType) for v in operator.inputs):
         return DoubleTensorType
     return FloatTensorType
 
@@ -202,10 +226,23 @@ def _is_multilabel(model):
     return model.out_activation_ == "logistic" and model.n_outputs_ > 1
 
 
+_INT64_MAX = np.iinfo(np.int64).max
+
+
 def _label_values(scope, model):
     """The class labels as stored in the graph: int64 or UTF-8 strings."""
     classes = np.asarray(get_label_classes(scope, model))
     if classes.dtype.kind in "biu":
+        # uint64 labels from 2**63 up would wrap to negative int64 labels.
+        too_large = classes[classes > _INT64_MAX] if classes.dtype.kind == "u" else []
+        if len(too_large):
+            raise ValueError(
+                f"This model's classes_ include {too_large.tolist()}, beyond "
+                f"the int64 labels of ONNX (at most 2**63 - 1 = {_INT64_MAX}): "
+                "they would come out of the graph as other numbers. Fit it on "
+                "smaller integers or on strings (y.astype(str)), or export it "
+                "with options={'nocl': True} to output class indices."
+            )
         return classes.astype(np.int64), onnx_proto.TensorProto.INT64
     if classes.dtype.kind == "f":
         if not np.array_equal(classes, np.round(classes)):
@@ -221,7 +258,109 @@ def _label_values(scope, model):
     )
 
 
+# ------------------------------------------------------------------- inputs
+
+
+def _check_fitted(model):
+    check_is_fitted(
+        model,
+        msg="This %(name)s instance is not fitted yet: fit it before exporting "
+        "it to ONNX.",
+    )
+
+
+def _width(variable):
+    shape = variable.type.shape
+    return shape[1] if len(shape) == 2 and isinstance(shape[1], int) else None
+
+
+def _feature_inputs(model, inputs):
+    """The graph's inputs in the order of the model's features.
+
+    One input for an array; for a DataFrame, skl2onnx makes one input per
+    column, named after it, which the graph concatenates: in the order of
+    ``feature_names_in_`` (inputs are fed by name, so the order of the
+    DataFrame given to ``to_onnx`` does not matter), or as given for a model
+    fitted on an array.
+    """
+    strings = [v.raw_name for v in inputs if isinstance(v.type, StringTensorType)]
+    if strings:
+        raise ValueError(
+            f"The input(s) {strings} hold strings, but {type(model).__name__} "
+            "takes numbers only: pass to to_onnx the numeric X it predicts on."
+        )
+    n_features = model.n_features_in_
+    if len(inputs) == 1:
+        width = _width(inputs[0])
+        if width is not None and width != n_features:
+            raise ValueError(
+                f"The input of the graph has {width} columns, but "
+                f"{type(model).__name__} was fitted on {n_features} features: pass "
+                "to to_onnx a row of the X it predicts on (X[:1])."
+            )
+        return list(inputs)
+    names = getattr(model, "feature_names_in_", None)
+    if names is None:
+        widths = [_width(v) for v in inputs]
+        if None in widths or sum(widths) != n_features:
+            raise ValueError(
+                f"The {len(inputs)} inputs of the graph (one per DataFrame column) "
+                f"have {widths} columns, but {type(model).__name__} was fitted on "
+                f"{n_features} features: pass to to_onnx a row of the X it "
+                "predicts on, e.g. df.to_numpy(dtype=np.float32)[:1]."
+            )
+        return list(inputs)
+    by_name = {v.raw_name: v for v in inputs}
+    given, fitted = list(by_name), [str(name) for name in names]
+    if sorted(given) != sorted(fitted) or len(by_name) != len(inputs):
+        raise ValueError(
+            f"The DataFrame given to to_onnx has the columns {given}, but "
+            f"{type(model).__name__} was fitted on {fitted}: pass a row of the "
+            "DataFrame it predicts on, with those columns."
+        )
+    if any(_width(v) != 1 for v in inputs):
+        raise ValueError(
+            "Each input of a graph made from a DataFrame must be one column, got "
+            f"{[v.type.shape for v in inputs]}."
+        )
+    return [by_name[name] for name in fitted]
+
+
 # --------------------------------------------------------------- classifier
+
+
+def parse_classifier(scope, model, inputs, custom_parsers=None):
+    """Check that a classifier can be exported, then declare its outputs.
+
+    skl2onnx's classifier parser reads ``classes_`` first: an unfitted model
+    would fail there with a message about the number of classes.
+
+    Parameters
+    ----------
+    scope : skl2onnx.common._topology.Scope
+    model : BackpropMLPClassifier
+    inputs : list of skl2onnx.common._topology.Variable
+    custom_parsers : dict, default=None
+
+    Returns
+    -------
+    outputs : list of skl2onnx.common._topology.Variable
+
+    Raises
+    ------
+    sklearn.exceptions.NotFittedError
+        If the model is not fitted.
+    ValueError
+        For inputs that do not fit the model's features, or labels the graph
+        cannot hold.
+    """
+    _check_fitted(model)
+    _feature_inputs(model, inputs)
+    if not _is_multilabel(model):
+        _label_values(scope, model)
+    return _parse_sklearn_classifier(
+        scope, model, inputs, custom_parsers=custom_parsers
+    )
 
 
 def calculate_classifier_output_shapes(operator):
@@ -233,7 +372,8 @@ def calculate_classifier_output_shapes(operator):
         The operator whose ``raw_operator`` is a fitted classifier.
     """
     model = operator.raw_operator
-    check_is_fitted(model)
+    _check_fitted(model)
+    _feature_inputs(model, operator.inputs)
     n = operator.inputs[0].get_first_dimension()
     classes = np.asarray(get_label_classes(operator.scope_inst, model))
     label_shape = [n, len(classes)] if _is_multilabel(model) else [n]
@@ -261,7 +401,7 @@ def convert_classifier(scope, operator, container):
     model = operator.raw_operator
     g = _Graph(scope, container, _proto_dtype(operator))
     label_out, proba_out = (v.full_name for v in operator.outputs[:2])
-    P = _network_output(g, model, operator.inputs[0].full_name)
+    P = _network_output(g, model, _feature_inputs(model, operator.inputs))
     n_classes = len(model.classes_)
     if n_classes == 1:
         # One class seen: it is certain (predict_proba is a column of ones).
@@ -291,7 +431,8 @@ def calculate_regressor_output_shapes(operator):
     operator : skl2onnx.common._topology.Operator
         The operator whose ``raw_operator`` is a fitted regressor.
     """
-    check_is_fitted(operator.raw_operator)
+    _check_fitted(operator.raw_operator)
+    _feature_inputs(operator.raw_operator, operator.inputs)
     n = operator.inputs[0].get_first_dimension()
     n_outputs = operator.raw_operator.n_outputs_
     operator.outputs[0].type = _tensor_type(operator)(shape=[n, n_outputs])
@@ -318,7 +459,7 @@ def convert_regressor(scope, operator, container):
             f"{model.out_activation_!r}."
         )
     g = _Graph(scope, container, _proto_dtype(operator))
-    output = _network_output(g, model, operator.inputs[0].full_name)
+    output = _network_output(g, model, _feature_inputs(model, operator.inputs))
     g.node("Identity", output, operator.outputs[0].full_name)
 
 
@@ -336,6 +477,7 @@ def register():
         "BackpropMLPClassifier",
         calculate_classifier_output_shapes,
         convert_classifier,
+        parser=parse_classifier,
         options=_CLASSIFIER_OPTIONS,
     )
     regressor = getattr(backprop_mlp, "BackpropMLPRegressor", None)
