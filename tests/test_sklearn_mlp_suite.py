@@ -31,7 +31,6 @@ from backprop_mlp import BackpropMLPClassifier
 
 PRIVATE = "(a) uses scikit-learn's private API"
 DOCUMENTED = "(b) a deliberate difference, documented"
-NOT_YET_DOCUMENTED = "(b) a deliberate difference (issue 22), not documented yet"
 # The names in the ids of tests parametrized over both estimators.
 ESTIMATORS = ("BackpropMLPClassifier", "BackpropMLPRegressor")
 
@@ -40,7 +39,7 @@ ESTIMATORS = ("BackpropMLPClassifier", "BackpropMLPRegressor")
 EXPECTED_FAILURES = {
     "test_fit": (
         PRIVATE,
-        "object has no attribute",
+        "not the rest of a fitted model",
         "builds a fitted model by setting scikit-learn's private state "
         "(_coef_velocity, _no_improvement_count, ...) before partial_fit; "
         "test_worked_example_through_public_api below checks its numbers",
@@ -99,12 +98,12 @@ EXPECTED_FAILURES = {
         "'Differences from scikit-learn', 'A fit that completes no epoch raises')",
     ),
     "test_preserve_feature_names[BackpropMLPRegressor]": (
-        NOT_YET_DOCUMENTED,
+        DOCUMENTED,
         "the validation split is constant",
         "fits a constant y with early stopping on the R²: refused, as a "
         "one-sample y_val is, with the remedy (early_stopping_metric='loss'); "
-        "scikit-learn trains and stops at its first chance (the user guide's "
-        "'Differences from scikit-learn' should say it)",
+        "scikit-learn trains and stops at its first chance (user guide, "
+        "'Differences from scikit-learn', 'A constant validation target')",
     ),
     **dict.fromkeys(
         [

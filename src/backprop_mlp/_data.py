@@ -194,8 +194,10 @@ def split(estimator, X, Y, rng):
             f"validation_fraction={fraction} of {n_samples} samples holds out "
             f"{n_val} for early stopping, too few to validate on"
             + (f" with {n_classes} classes (stratified)" if n_classes else "")
-            + ": at least 2 are needed, and one per class. Increase "
-            "validation_fraction, pass X_val and y_val, or use more data."
+            + ": at least 2 are needed"
+            + (", and one per class" if n_classes else "")
+            + ". Increase validation_fraction, pass X_val and y_val, or use more "
+            "data."
         )
     rows, val_rows = train_test_split(
         np.arange(n_samples),

@@ -295,7 +295,7 @@ def plan_fit(
     # validate_data records the features on the estimator it is given: a
     # throwaway copy here, whose record the plan takes.
     probe = estimator._shallow_copy()
-    fitted_encoding = estimator._target_encoding() if start != "new" else None
+    fitted_encoding = _fitted_encoding(estimator) if start != "new" else None
     if blocks:
         data = first_block(estimator, probe, source, start, classes, fitted_encoding)
         X = Y = y = sample_weight = None
@@ -421,6 +421,27 @@ def plan_fit(
         ended=ended,
         **common,
     )
+
+
+def _fitted_encoding(estimator):
+    """The targets' encoding of the model a fit continues, or a clear refusal."""
+    missing = [
+        name
+        for name in ("loss_curve_", "t_", "n_outputs_", "out_activation_")
+        if not hasattr(estimator, name)
+    ]
+    try:
+        encoding = None if missing else estimator._target_encoding()
+    except AttributeError as error:
+        missing = [error.name or str(error)]
+    if missing:
+        raise ValueError(
+            f"This {type(estimator).__name__} has coefs_ but not the rest of a "
+            f"fitted model ({', '.join(missing)}): it was not fitted by fit or "
+            "partial_fit, so there is nothing to continue. Fit it with fit "
+            "first (warm_start=False), or delete coefs_."
+        )
+    return encoding
 
 
 def _feature_names(probe):
