@@ -2,7 +2,7 @@
 
 Run from the repository root::
 
-    python benchmarks/continuation.py              # every part, ~10 minutes
+    python benchmarks/continuation.py              # every part, ~6 minutes
     python benchmarks/continuation.py --quick      # a smoke run, 1-2 minutes
     python benchmarks/continuation.py --only calls,import
     python benchmarks/continuation.py --profile    # where a continued call goes
