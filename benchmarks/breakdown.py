@@ -19,7 +19,7 @@ Adam), it times, per mini-batch and interleaved over repeats like
 - ``gather``: taking the shuffled rows of a batch out of ``X``;
 - ``parts alone``: ``products + passes + adam step + gather``, each timed
   on its own with its data in the caches;
-- ``epoch``: a whole batch as :func:`train_epoch` runs it, and
+- ``epoch``: a whole batch as :meth:`Trainer.run_epoch` runs it, and
   ``interference``, what it costs beyond ``parts alone``: the parts evict
   each other's data from the caches (the optimizer streams four vectors the
   size of the network through them between the products);
@@ -36,7 +36,8 @@ The core is used directly (no estimator), so the figures hold only what the
 network, the optimizer and the batch loader do. ``--compiled`` runs the same
 with the compiled kernels of the ``fast`` extra (numba): the optimizer steps,
 the L2 penalty, relu and its derivative then run as fused loops, on one
-thread unless ``NUMBA_NUM_THREADS`` is set (see ``_kernels.CompiledKernels``).
+thread unless ``NUMBA_NUM_THREADS`` is set (see
+``_operations.CompiledOperations``).
 """
 
 import argparse
@@ -44,15 +45,11 @@ from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
 from bench import FIT_CONFIGS, interleave, make_data, matmul_floor, timed
+from core import epoch_runner, make_network
 from threadpoolctl import threadpool_limits
 
-from backprop_mlp import config_context
-from backprop_mlp._activations import ACTIVATIONS
-from backprop_mlp._kernels import compiled_kernels
-from backprop_mlp._losses import SOFTMAX_OUTPUT
-from backprop_mlp._network import Network
+from backprop_mlp._batches import BatchLoader
 from backprop_mlp._optimizers import SGD, Adam
-from backprop_mlp._training import BatchLoader, train_epoch
 
 ALPHA = 1e-4
 
@@ -63,33 +60,27 @@ def runners(dtype, compiled=False):
     X, y = make_data(cfg["n"], cfg["d"], cfg["classes"], dtype)
     Y = np.eye(cfg["classes"], dtype=bool)[y]
     layer_sizes = [cfg["d"], *cfg["hidden"], cfg["classes"]]
-    relu = ACTIVATIONS["relu"]
-    net = Network(layer_sizes, [relu] * len(cfg["hidden"]), SOFTMAX_OUTPUT, dtype)
-    rng = np.random.default_rng(0)
-    net.params[:] = rng.uniform(-0.05, 0.05, net.params.size)
-    loader = BatchLoader(X, Y, None, None, cfg["batch"])
-    order = rng.permutation(cfg["n"])
+    net = make_network(layer_sizes, dtype, compiled)
+    order = np.random.default_rng(0).permutation(cfg["n"])
+    # The shuffled order as the loader's rows: each batch is gathered from
+    # random rows of X, as in a shuffled epoch, and every epoch alike.
+    loader = BatchLoader(X, Y, None, order, cfg["batch"])
     n_batches = -(-cfg["n"] // cfg["batch"])
-    adam = Adam(net.params.size, dtype, 1e-4)
-    sgd = SGD(net.params.size, dtype, 1e-4)
-    if compiled:
-        # Chosen here, under the caller's BLAS limit, as a fit chooses.
-        with config_context(compiled=True):
-            kernels = compiled_kernels(net.params.size)
-        net.use_kernels(kernels)
-        adam.kernels = sgd.kernels = kernels
+    adam = Adam(net.params.size, dtype, 1e-4, ops=net.ops)
+    sgd = SGD(net.params.size, dtype, 1e-4, ops=net.ops)
+    epoch = epoch_runner(net, adam, loader, ALPHA)
 
     def steps(optimizer):
         for _ in range(n_batches):
             optimizer.step(net.params, net.grad)
 
     def gather():
-        for _ in loader.batches(order):
+        for _ in loader.batches():
             pass
 
-    X_batch, Y_batch, _ = next(loader.batches(order))
+    X_batch, Y_batch, _ = next(loader.batches())
     X_batch = X_batch.copy()  # the loader reuses its buffer
-    sizes = [len(Y) for _, Y, _ in loader.batches(order)]
+    sizes = [len(Y) for _, Y, _ in loader.batches()]
 
     def passes():
         for m in sizes:
@@ -99,7 +90,7 @@ def runners(dtype, compiled=False):
     per_batch = {
         "products": lambda: timed(floor),
         "passes": lambda: timed(passes),
-        "epoch": lambda: timed(train_epoch, net, adam, loader, ALPHA, order),
+        "epoch": lambda: timed(epoch),
         "adam step": lambda: timed(steps, adam),
         "sgd step": lambda: timed(steps, sgd),
         "gather": lambda: timed(gather),

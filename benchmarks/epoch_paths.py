@@ -7,7 +7,7 @@ Run from the repository root::
     python benchmarks/epoch_paths.py --threads 2 --segments
 
 Times one Adam epoch of ``bench.py``'s ``fit-mnist`` configuration through
-the core (:func:`train_epoch`, no estimator) on both paths, interleaved
+the core (:meth:`Trainer.run_epoch`, no estimator) on both paths, interleaved
 with the epoch's bare matrix products (``bench.py``'s floor), and prints
 each path's epoch as a multiple of the floor: the quantity of the targets
 "epoch <= 1.15x the products at 1 thread, 1.25x at 2". Both paths train
@@ -28,15 +28,11 @@ import time
 
 import numpy as np
 from bench import FIT_CONFIGS, interleave, make_data, matmul_floor, timed
+from core import epoch_runner, make_network
 from threadpoolctl import threadpool_limits
 
-from backprop_mlp import config_context
-from backprop_mlp._activations import ACTIVATIONS
-from backprop_mlp._kernels import compiled_kernels
-from backprop_mlp._losses import SOFTMAX_OUTPUT
-from backprop_mlp._network import Network
+from backprop_mlp._batches import BatchLoader
 from backprop_mlp._optimizers import Adam
-from backprop_mlp._training import BatchLoader, train_epoch
 
 ALPHA = 1e-4
 FAST = importlib.util.find_spec("numba") is not None
@@ -45,49 +41,43 @@ FAST = importlib.util.find_spec("numba") is not None
 def make_training(cfg, dtype, compiled):
     """A network and its Adam optimizer, on the chosen kernels."""
     layer_sizes = [cfg["d"], *cfg["hidden"], cfg["classes"]]
-    relu = ACTIVATIONS["relu"]
-    net = Network(layer_sizes, [relu] * len(cfg["hidden"]), SOFTMAX_OUTPUT, dtype)
-    net.params[:] = np.random.default_rng(0).uniform(-0.05, 0.05, net.params.size)
-    adam = Adam(net.params.size, dtype, 1e-4)
-    if compiled:
-        # Chosen under the caller's BLAS limit, as a fit chooses.
-        with config_context(compiled=True):
-            kernels = compiled_kernels(net.params.size)
-        net.use_kernels(kernels)
-        adam.kernels = kernels
-    return net, adam
+    net = make_network(layer_sizes, dtype, compiled)
+    return net, Adam(net.params.size, dtype, 1e-4, ops=net.ops)
 
 
 def make_loader(cfg, dtype):
-    """The epoch's batches of ``bench.py``'s data, and the order to visit them."""
+    """The epoch's batches of ``bench.py``'s data, in a shuffled order.
+
+    The order is the loader's rows, so that every epoch gathers each batch
+    from the same random rows of ``X``, as a shuffled epoch does.
+    """
     X, y = make_data(cfg["n"], cfg["d"], cfg["classes"], dtype)
     Y = np.eye(cfg["classes"], dtype=bool)[y]
-    loader = BatchLoader(X, Y, None, None, cfg["batch"])
-    return loader, np.random.default_rng(1).permutation(cfg["n"])
+    order = np.random.default_rng(1).permutation(cfg["n"])
+    return BatchLoader(X, Y, None, order, cfg["batch"])
 
 
 def epoch_ratios(cfg, dtype, repeats):
     """Median epoch time of each path, and of the floor."""
-    loader, order = make_loader(cfg, dtype)
+    loader = make_loader(cfg, dtype)
     layer_sizes = [cfg["d"], *cfg["hidden"], cfg["classes"]]
     floor = matmul_floor(layer_sizes, cfg["batch"], cfg["n"], dtype)
     runners = {"floor": lambda: timed(floor)}
     for name, compiled in [("numpy", False), ("compiled", True)][: 1 + FAST]:
         net, adam = make_training(cfg, dtype, compiled)
-        runners[name] = lambda n=net, a=adam: timed(
-            train_epoch, n, a, loader, ALPHA, order
-        )
+        epoch = epoch_runner(net, adam, loader, ALPHA)
+        runners[name] = lambda epoch=epoch: timed(epoch)
     return interleave(runners, repeats)
 
 
 def segments(cfg, dtype, epochs):
     """Per-batch medians of each segment of compiled epochs, and the step alone."""
-    loader, order = make_loader(cfg, dtype)
+    loader = make_loader(cfg, dtype)
     net, adam = make_training(cfg, dtype, compiled=True)
     rows = []
     for _ in range(epochs):
         times = {"gather": [], "loss_and_gradient": [], "step": []}
-        batches = loader.batches(order)
+        batches = loader.batches()
         while True:
             t0 = time.perf_counter()
             batch = next(batches, None)
@@ -102,8 +92,8 @@ def segments(cfg, dtype, epochs):
             times["loss_and_gradient"].append(t2 - t1)
             times["step"].append(t3 - t2)
         # The same step on copies of the same vectors, nothing run before it.
-        alone = Adam(net.params.size, dtype, 1e-4)
-        alone.kernels, alone.t = adam.kernels, adam.t
+        alone = Adam(net.params.size, dtype, 1e-4, ops=adam.ops)
+        alone.t = adam.t
         alone.m[:], alone.v[:] = adam.m, adam.v
         params, grad = net.params.copy(), net.grad.copy()
         alone.step(params, grad)  # first touch

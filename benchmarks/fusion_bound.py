@@ -11,7 +11,7 @@ that a compiled kernel could fuse away skipped outright: the bias additions,
 the activations and their derivatives, the column sums of ``dz`` and the L2
 penalty. What is left is the products, the batch gather, softmax, the loss
 and its delta (which call ``exp`` and ``log`` and stay numpy's, see
-``_numba_kernels``) and the optimizer step. The numbers it trains are wrong;
+``_operations``) and the optimizer step. The numbers it trains are wrong;
 its time is a lower bound for any fusion of those passes, to set against the
 targets of 1.15 times the products at 1 thread and 1.25 at 2.
 """
@@ -20,15 +20,12 @@ import argparse
 
 import numpy as np
 from bench import interleave, make_data, matmul_floor, timed
+from core import epoch_runner, make_network
 from threadpoolctl import threadpool_limits
 
-from backprop_mlp import config_context
-from backprop_mlp._activations import ACTIVATIONS
-from backprop_mlp._kernels import compiled_kernels
-from backprop_mlp._losses import SOFTMAX_OUTPUT
+from backprop_mlp._batches import BatchLoader
 from backprop_mlp._network import Network, _matmul_into
 from backprop_mlp._optimizers import Adam
-from backprop_mlp._training import BatchLoader, train_epoch
 
 LAYERS = [784, 256, 128, 10]
 N_SAMPLES, BATCH = 20_000, 256
@@ -70,28 +67,22 @@ def main(argv=None):
     for dtype in map(np.dtype, ("float64", "float32")):
         X, y = make_data(N_SAMPLES, LAYERS[0], LAYERS[-1], dtype)
         Y = np.eye(LAYERS[-1], dtype=bool)[y]
-        loader = BatchLoader(X, Y, None, None, BATCH)
+        # The shuffled order as the loader's rows: each batch is gathered from
+        # random rows of X, as in a shuffled epoch.
         order = np.random.default_rng(1).permutation(N_SAMPLES)
-        with config_context(compiled=True):
-            with threadpool_limits(args.threads, user_api="blas"):
-                kernels = compiled_kernels(10**6)
+        loader = BatchLoader(X, Y, None, order, BATCH)
         floor = matmul_floor(LAYERS, BATCH, N_SAMPLES, dtype)
         runners = {"floor": lambda floor=floor: timed(floor)}
         for name, cls in [
             ("compiled", Network),
             ("cheap passes skipped", ProductsOnly),
         ]:
-            relu = ACTIVATIONS["relu"]
-            net = cls(LAYERS, [relu] * (len(LAYERS) - 2), SOFTMAX_OUTPUT, dtype)
+            with threadpool_limits(args.threads, user_api="blas"):
+                net = make_network(LAYERS, dtype, True, cls, scale=0.005)
             net._da = [np.empty((BATCH, n), dtype) for n in LAYERS]
-            rng = np.random.default_rng(0)
-            net.params[:] = rng.uniform(-0.005, 0.005, net.params.size)
-            net.use_kernels(kernels)
-            adam = Adam(net.params.size, dtype, 1e-4)
-            adam.kernels = kernels
-            runners[name] = lambda n=net, a=adam, batches=loader, o=order: timed(
-                train_epoch, n, a, batches, 1e-4, o
-            )
+            adam = Adam(net.params.size, dtype, 1e-4, ops=net.ops)
+            epoch = epoch_runner(net, adam, loader, 1e-4)
+            runners[name] = lambda epoch=epoch: timed(epoch)
         with threadpool_limits(args.threads, user_api="blas"):
             med = interleave(runners, args.repeats)
         ratios = ", ".join(

@@ -49,10 +49,11 @@ PATHS = {"numpy": NumpyKernels, "compiled": CompiledKernels}
 
 
 def threads_in_a_worker():
-    from backprop_mlp._kernels import compiled_kernels
+    from backprop_mlp._operations import operations_for
 
-    kernels = compiled_kernels(10**6)
-    return kernels.n_threads, kernels.parallel
+    # What a large fit in this worker gets under the default compiled="auto".
+    ops = operations_for(10**6)
+    return ops.n_threads, ops.parallel
 
 
 def search(cls, X, y):
