@@ -16,6 +16,12 @@ on a :class:`BlockSource`: data larger than memory, block by block.
 of the ``fast`` extra.
 """
 
+# scikit-learn's own import order: its base first. Entered through
+# sklearn.utils (as _blocks would), its import took ~0.1 s more CPU time, and
+# `import backprop_mlp` cost that much more than `import sklearn.neural_network`
+# (benchmarks/continuation.py --only import).
+import sklearn.base  # noqa: F401
+
 from ._blocks import BlockSource
 from ._callbacks import ProgressBar
 from ._classifier import BackpropMLPClassifier
