@@ -53,7 +53,7 @@ class Activation:
     derivative_kernel : callable or None, default=None
         ``derivative_kernel(da, z, a)``, a fused ``da *= derivative(z, a)``
         in place; set on the compiled records of
-        :meth:`backprop_mlp._kernels.CompiledKernels.activation`.
+        :meth:`backprop_mlp._operations.CompiledOperations.activation`.
     """
 
     name: str

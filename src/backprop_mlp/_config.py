@@ -2,7 +2,7 @@
 
 One setting so far, ``compiled``: whether training runs its element-wise hot
 spots through the compiled kernels of the optional ``fast`` extra (numba), see
-:mod:`backprop_mlp._kernels`. It is a global setting rather than an estimator
+:mod:`backprop_mlp._operations`. It is a global setting rather than an estimator
 parameter because it never changes what is computed, only how fast, like
 scikit-learn's own ``assume_finite`` or threadpoolctl's limits.
 

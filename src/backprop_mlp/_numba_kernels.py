@@ -1,6 +1,6 @@
 """Compiled (numba) versions of the element-wise hot spots of training.
 
-Imported only by :mod:`backprop_mlp._kernels`, and only when a fit chooses the
+Imported only by :mod:`backprop_mlp._operations`, and only when a fit chooses the
 compiled path: importing this module imports numba.
 
 Each kernel does, element by element and in one pass, what the numpy
@@ -10,7 +10,7 @@ operations in the same order, and so gives bit-identical results:
 - every operation is done in the dtype numpy does it in, and rounded to the
   array's dtype exactly where numpy stores a result into an array of that
   dtype. Scalars arrive typed as numpy would promote them (see
-  ``_kernels._scalar``): a float32 array with a Python float is float32
+  ``_operations._scalar``): a float32 array with a Python float is float32
   arithmetic, with a numpy float64 (Adam's ``lr_t``) float64 arithmetic,
   rounded (``cast``) where numpy stores;
 - no ``fastmath``: no contraction into fused multiply-adds, no reassociation;
