@@ -188,7 +188,9 @@ def test_target_length_mismatch(data):
         (
             {"class_weight": {5: 1.0}},
             ValueError,
-            r"class_weight has labels \[5\] that are not classes",
+            # Plain labels, not [np.int64(0), ...].
+            r"class_weight has labels \[5\] that are not classes; the classes "
+            r"are \[0, 1\]",
         ),
     ],
 )

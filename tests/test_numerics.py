@@ -16,7 +16,7 @@ import pytest
 import sklearn
 from numpy.testing import assert_allclose, assert_array_equal
 from scipy.special import expit
-from sklearn.datasets import load_wine, make_blobs
+from sklearn.datasets import load_digits, load_wine, make_blobs
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.model_selection import train_test_split
 from sklearn.pipeline import Pipeline
@@ -267,3 +267,18 @@ def test_features_that_overflow_the_forward_pass_are_refused(data):
             with pytest.raises(ValueError, match="X holds values so large"):
                 method(X_big)
     assert np.isfinite(clf.predict_proba(X)).all()
+
+
+def test_the_scale_warning_counts_the_features_it_compared():
+    """On digits it said "50 of 60 features" without saying why 60 of 64:
+    the pixels that never vary in X are not compared (oracle: X.std)."""
+    X, y = load_digits(return_X_y=True)
+    X_val, y_val = X[-300:] * 100, y[-300:]  # plainly on another scale
+    X, y = X[:-300], y[:-300]
+    constant = int((X.std(axis=0) == 0).sum())
+    assert constant > 0, "precondition: digits has blank pixels"
+    with pytest.warns(UserWarning, match="another scale") as record:
+        M(max_iter=1, random_state=0).fit(X, y, X_val=X_val, y_val=y_val)
+    message = next(str(w.message) for w in record if "another scale" in str(w.message))
+    assert f"of the {64 - constant} features that vary in X" in message
+    assert f"({constant} of the 64 features are constant in X" in message
