@@ -422,8 +422,10 @@ def test_ctrl_c_during_training_exits_130_without_a_table(noise_csv, n_jobs, to)
             "100",
             "--max-iter",
             10**5,
+            # Folds enough to outlast the second below: on a quiet machine a
+            # fold may converge (its tol rule) within it.
             "--folds",
-            2,
+            5,
             "--n-jobs",
             n_jobs,
         ),
@@ -448,4 +450,5 @@ def test_ctrl_c_during_training_exits_130_without_a_table(noise_csv, n_jobs, to)
         proc.kill()
     assert proc.returncode == 130, err
     assert out == ""
-    assert err == INTERRUPTED
+    # Folds that ended before the interrupt may have reported; nothing after.
+    assert err.endswith(INTERRUPTED) and err.count("\n") <= 5, err
