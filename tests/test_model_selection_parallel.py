@@ -1,0 +1,128 @@
+"""The same search under n_jobs=1, n_jobs=2 and Dask gives the same results.
+
+The serial run is the oracle: the same folds, seeds and arithmetic must give
+the same ``cv_results_``, only the timings differ. The Dask cluster (2 worker
+processes, bound to 127.0.0.1, no dashboard) is started and stopped here;
+its task stream proves the jobs ran on its workers.
+"""
+
+import joblib
+import numpy as np
+import pytest
+from sklearn.datasets import make_classification
+from sklearn.model_selection import StratifiedKFold
+from sklearn.pipeline import make_pipeline
+from sklearn.preprocessing import StandardScaler
+
+from backprop_mlp import BackpropMLPClassifier
+from backprop_mlp.model_selection import HalvingGridSearchCV, HyperbandSearchCV, _engine
+
+pytestmark = pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
+
+GRID = {
+    "backpropmlpclassifier__alpha": [1e-4, 1e-2, 1.0],
+    "backpropmlpclassifier__learning_rate_init": [1e-3, 1e-2, 3e-2],
+}
+
+
+@pytest.fixture(scope="module")
+def data():
+    return make_classification(
+        n_samples=200, n_features=6, n_informative=4, n_classes=3, random_state=0
+    )
+
+
+def _search(kind, solver, n_jobs):
+    pipe = make_pipeline(
+        StandardScaler(),
+        BackpropMLPClassifier((5,), solver=solver, max_iter=27, random_state=0),
+    )
+    if kind == "halving":
+        return HalvingGridSearchCV(pipe, GRID, cv=3, n_jobs=n_jobs)
+    return HyperbandSearchCV(pipe, GRID, cv=3, n_jobs=n_jobs, random_state=0)
+
+
+def _assert_same_results(results, serial):
+    assert results.keys() == serial.keys()
+    for key, value in serial.items():
+        if key.endswith("_time"):
+            continue
+        if key == "params" or value.dtype == object:
+            assert list(results[key]) == list(value), key
+        else:
+            np.testing.assert_array_equal(results[key], value, err_msg=key)
+
+
+# lbfgs is refitted at every rung; adam continues (the continuation contract).
+SETTINGS = [
+    (kind, solver) for kind in ("halving", "hyperband") for solver in ("lbfgs", "adam")
+]
+
+
+@pytest.mark.parametrize("kind, solver", SETTINGS)
+def test_two_processes_give_the_serial_results(data, kind, solver):
+    X, y = data
+    serial = _search(kind, solver, 1).fit(X, y)
+    parallel = _search(kind, solver, 2).fit(X, y)
+    _assert_same_results(parallel.cv_results_, serial.cv_results_)
+    assert parallel.best_params_ == serial.best_params_
+    if solver == "adam":
+        assert serial.cv_results_["continued"].any()
+
+
+def test_a_job_receives_its_fold_and_model_not_the_search(data, monkeypatch):
+    """Each job's arguments: the model, the fold's rows (transformed), the
+    epochs; never the whole data or the search."""
+    X, y = data
+    shipped = []
+    run_job = _engine.run_job
+
+    def recording(*args):
+        shipped.append(args)
+        return run_job(*args)
+
+    monkeypatch.setattr(_engine, "run_job", recording)
+    search = _search("halving", "lbfgs", 1).fit(X, y)
+    assert len(shipped) == sum(search.n_candidates_) * 3
+    splits = [len(test) for _, test in StratifiedKFold(3).split(X, y)]
+    for model, fold, epochs, *_ in shipped:
+        assert isinstance(model, BackpropMLPClassifier)
+        assert fold.X_train.shape[0] + fold.X_test.shape[0] == len(X)
+        assert fold.X_test.shape[0] in splits
+        # Scaled by the fold's own scaler: mean 0 on its training rows.
+        np.testing.assert_allclose(fold.X_train.mean(axis=0), 0, atol=1e-12)
+        assert epochs in search.n_resources_
+
+
+@pytest.fixture(scope="module")
+def cluster():
+    distributed = pytest.importorskip("distributed")
+    cluster = distributed.LocalCluster(
+        n_workers=2,
+        threads_per_worker=1,
+        processes=True,
+        host="127.0.0.1",
+        dashboard_address=None,
+    )
+    try:
+        with distributed.Client(cluster) as client:
+            yield distributed, client
+    finally:
+        cluster.close()
+
+
+@pytest.mark.parametrize("kind, solver", SETTINGS)
+def test_dask_gives_the_serial_results(cluster, data, kind, solver):
+    distributed, client = cluster
+    assert client.scheduler.address.startswith("tcp://127.0.0.1:")
+    X, y = data
+    with (
+        distributed.get_task_stream(client) as tasks,
+        joblib.parallel_config(backend="dask"),
+    ):
+        on_cluster = _search(kind, solver, None).fit(X, y)
+    workers = {task["worker"] for task in tasks.data}
+    assert workers and workers <= set(client.scheduler_info()["workers"])
+    serial = _search(kind, solver, 1).fit(X, y)
+    _assert_same_results(on_cluster.cv_results_, serial.cv_results_)
+    assert on_cluster.best_params_ == serial.best_params_
