@@ -70,28 +70,32 @@ def test_two_processes_give_the_serial_results(data, kind, solver):
         assert serial.cv_results_["continued"].any()
 
 
-def test_a_job_receives_its_fold_and_model_not_the_search(data, monkeypatch):
-    """Each job's arguments: the model, the fold's rows (transformed), the
-    epochs; never the whole data or the search."""
+def test_a_job_receives_its_fold_and_models_not_the_search(data, monkeypatch):
+    """Each job's arguments: one fold's rows (transformed), and the models
+    and epochs of its tasks; never the whole data or the search."""
     X, y = data
     shipped = []
-    run_job = _engine.run_job
+    run_jobs = _engine.run_jobs
 
-    def recording(*args):
-        shipped.append(args)
-        return run_job(*args)
+    def recording(fold, trainings, *settings):
+        shipped.append((fold, trainings))
+        return run_jobs(fold, trainings, *settings)
 
-    monkeypatch.setattr(_engine, "run_job", recording)
+    monkeypatch.setattr(_engine, "run_jobs", recording)
     search = _search("halving", "lbfgs", 1).fit(X, y)
-    assert len(shipped) == sum(search.n_candidates_) * 3
+    trainings = [t for _, ts in shipped for t in ts]
+    assert len(trainings) == sum(search.n_candidates_) * 3
+    # Fewer jobs than fits: a job trains several candidates on its fold.
+    assert len(shipped) < len(trainings)
     splits = [len(test) for _, test in StratifiedKFold(3).split(X, y)]
-    for model, fold, epochs, *_ in shipped:
-        assert isinstance(model, BackpropMLPClassifier)
+    for fold, ts in shipped:
         assert fold.X_train.shape[0] + fold.X_test.shape[0] == len(X)
         assert fold.X_test.shape[0] in splits
         # Scaled by the fold's own scaler: mean 0 on its training rows.
         np.testing.assert_allclose(fold.X_train.mean(axis=0), 0, atol=1e-12)
-        assert epochs in search.n_resources_
+        for model, epochs, continued in ts:
+            assert isinstance(model, BackpropMLPClassifier)
+            assert epochs in search.n_resources_ and not continued
 
 
 @pytest.fixture(scope="module")

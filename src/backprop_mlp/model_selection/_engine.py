@@ -13,17 +13,21 @@ import time
 from dataclasses import dataclass
 
 import numpy as np
+from joblib import effective_n_jobs
 from sklearn.base import clone
 from sklearn.utils.parallel import delayed
 
 from .._warnings import warn
 from ._continuation import stopped_before
-from ._folds import prepare_fold
-from ._jobs import Outcome, run_job
+from ._folds import preprocess, split_fold
+from ._jobs import Outcome, run_jobs
 from ._results import Row, check_failures, metric_names, top_k
 from ._scoring import Scoring
 
 __all__ = ["Candidate", "run_brackets"]
+
+# Jobs per worker at each rung: more balance the load, fewer ship less data.
+_JOBS_PER_WORKER = 8
 
 
 @dataclass
@@ -62,16 +66,23 @@ class _Model:
 
 @dataclass
 class _Task:
-    """What one survivor's fold does at a rung: a job, or reuse its model.
+    """What one survivor's fold does at a rung: train a model, or reuse it.
 
     ``reused`` is the budget the fold's model brings (0 for a fresh fit, the
-    whole budget when nothing is trained); ``cost`` orders the jobs.
+    whole budget when nothing is trained); ``cost``, the epochs to train,
+    balances the jobs.
     """
 
-    job: tuple = None  # the arguments of run_job
-    kept: _Model = None  # the model reused as it is, when there is no job
+    model: object = None  # the model to train, or None to reuse `kept`
+    fold: tuple = None  # (head_key, fold index)
+    epochs: int = 0
+    continued: bool = False
+    kept: _Model = None
     reused: int = 0
-    cost: int = 0
+
+    @property
+    def cost(self):
+        return self.epochs
 
 
 class _Bracket:
@@ -94,24 +105,31 @@ class _Bracket:
 
 
 def prepare_folds(problem, candidates, parallel):
-    """``{head_key: [Fold, ...]}``: each distinct head fitted once per fold."""
+    """``{head_key: [Fold, ...]}``: each distinct head fitted once per fold.
+
+    The folds are sliced here, so that a job receives its fold's rows only.
+    """
     heads = {c.head_key: c.head for c in candidates}
-    prepared = parallel(
-        delayed(prepare_fold)(
-            head,
-            problem.X,
-            problem.y,
-            train,
-            test,
-            problem.head_params,
-            problem.trained_params,
-            problem.score_params,
-        )
-        for head in heads.values()
+    params = {
+        "head": problem.head_params,
+        "fit": problem.trained_params,
+        "score": problem.score_params,
+    }
+    sliced = [
+        split_fold(problem.X, problem.y, train, test, params)
         for train, test in problem.splits
+    ]
+    n = len(sliced)
+    fitted = [key for key, head in heads.items() if head is not None]
+    preprocessed = parallel(
+        delayed(preprocess)(heads[key], fold, head_params)
+        for key in fitted
+        for fold, head_params in sliced
     )
-    n = len(problem.splits)
-    return {key: prepared[i * n : (i + 1) * n] for i, key in enumerate(heads)}
+    folds = {key: preprocessed[i * n : (i + 1) * n] for i, key in enumerate(fitted)}
+    if len(fitted) < len(heads):
+        folds[None] = [fold for fold, _ in sliced]
+    return folds
 
 
 def run_brackets(problem, schedules, candidate_lists, parallel, verbose):
@@ -146,12 +164,9 @@ def run_brackets(problem, schedules, candidate_lists, parallel, verbose):
         start = time.perf_counter()
         due = [b for b in brackets if not b.done]
         tasks = [_plan_rung(b, problem, folds) for b in due]
-        jobs = [t for plan in tasks for t in plan if t.job is not None]
-        # The longest jobs first, so that none is left to run alone at the end.
-        jobs.sort(key=lambda t: -t.cost)
-        done = parallel(delayed(run_job)(*t.job) for t in jobs)
-        outcomes = {id(t): outcome for t, outcome in zip(jobs, done, strict=True)}
-        _show_warnings(done)
+        trainings = [t for plan in tasks for t in plan if t.model is not None]
+        outcomes = _train(trainings, folds, problem, parallel)
+        _show_warnings(outcomes.values())
         for bracket, plan in zip(due, tasks, strict=True):
             ranking = _finish_rung(bracket, plan, outcomes, problem)
             if verbose:
@@ -162,23 +177,67 @@ def run_brackets(problem, schedules, candidate_lists, parallel, verbose):
 def _plan_rung(bracket, problem, folds):
     """One task per survivor and fold, survivor by survivor."""
     budget = bracket.budget
-    settings = (problem.scoring, problem.return_train_score, problem.error_score)
     plan = []
     for c in bracket.survivors:
         candidate = bracket.candidates[c]
-        for f, fold in enumerate(folds[candidate.head_key]):
+        for f in range(len(folds[candidate.head_key])):
             kept = bracket.models.get((c, f))
+            where = (candidate.head_key, f)
             if kept is not None and _unchanged(kept, budget, candidate):
                 plan.append(_Task(kept=kept, reused=budget))
             elif kept is not None and candidate.continues and kept.model is not None:
                 extra = budget - kept.budget
-                job = (kept.model, fold, extra, True, *settings)
-                plan.append(_Task(job, reused=kept.budget, cost=extra))
+                plan.append(_Task(kept.model, where, extra, True, reused=kept.budget))
             else:
                 model = clone(candidate.trained)
                 model.set_params(**{problem.layout.parameter: budget})
-                plan.append(_Task((model, fold, budget, False, *settings), cost=budget))
+                plan.append(_Task(model, where, budget, False))
     return plan
+
+
+def _train(tasks, folds, problem, parallel):
+    """``{id(task): Outcome}``: the tasks run as jobs of a few tasks per fold.
+
+    A job ships its fold's data once for all its tasks; there are enough
+    jobs (about ``_JOBS_PER_WORKER`` per worker, the longest first) that
+    none is left to run alone for long at the end of the rung.
+    """
+    settings = (problem.scoring, problem.return_train_score, problem.error_score)
+    jobs = _jobs(tasks, effective_n_jobs(parallel.n_jobs))
+    done = parallel(
+        delayed(run_jobs)(
+            folds[key][f],
+            [(t.model, t.epochs, t.continued) for t in job],
+            *settings,
+        )
+        for (key, f), job in jobs
+    )
+    return {
+        id(task): outcome
+        for (_, job), outcomes in zip(jobs, done, strict=True)
+        for task, outcome in zip(job, outcomes, strict=True)
+    }
+
+
+def _jobs(tasks, n_workers):
+    """``[(fold, tasks), ...]``: the tasks grouped by fold, balanced by cost."""
+    by_fold = {}
+    for task in tasks:
+        by_fold.setdefault(task.fold, []).append(task)
+    total = sum(t.cost for t in tasks) or 1
+    jobs = []
+    for fold, group in by_fold.items():
+        share = sum(t.cost for t in group) / total
+        n = min(len(group), max(1, round(_JOBS_PER_WORKER * n_workers * share)))
+        bins, loads = [[] for _ in range(n)], [0] * n
+        # Longest first, each to the least loaded job.
+        for task in sorted(group, key=lambda t: -t.cost):
+            i = loads.index(min(loads))
+            bins[i].append(task)
+            loads[i] += task.cost
+        jobs.extend(zip([fold] * n, bins, loads, strict=True))
+    jobs.sort(key=lambda job: -job[2])
+    return [(fold, job) for fold, job, _ in jobs]
 
 
 def _unchanged(kept, budget, candidate):
@@ -198,7 +257,7 @@ def _finish_rung(bracket, plan, outcomes, problem):
     for i, c in enumerate(bracket.survivors):
         row_outcomes = []
         for f, task in enumerate(plan[i * n_splits : (i + 1) * n_splits]):
-            if task.job is None:
+            if task.model is None:
                 # The same model: its scores, without the time they took.
                 kept = task.kept
                 outcome = Outcome(

@@ -8,7 +8,7 @@ per distinct set of their parameters; every rung then trains the final step
 on the head's output, as the ``Pipeline`` would have given it.
 """
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import joblib
 import numpy as np
@@ -18,7 +18,7 @@ from sklearn.pipeline import Pipeline
 from sklearn.utils import _safe_indexing
 from sklearn.utils.validation import _check_method_params
 
-__all__ = ["Fold", "Layout", "fixed_splits", "prepare_fold"]
+__all__ = ["Fold", "Layout", "fixed_splits", "preprocess", "split_fold"]
 
 
 def fixed_splits(cv, X, y, groups, classifier):
@@ -127,40 +127,43 @@ class Layout:
         return head, trained
 
 
-def prepare_fold(head, X, y, train, test, head_params, fit_params, score_params):
-    """Slice one fold and pass it through a fresh copy of ``head``.
+def split_fold(X, y, train, test, params):
+    """One fold's rows of the data and of the per-sample arguments.
 
     Parameters
     ----------
-    head : Pipeline or None
-        The unfitted preprocessing; None leaves the data as it is.
     X, y : indexable
         All the data.
     train, test : ndarray of int
         The fold's rows.
-    head_params, fit_params : dict
-        The arguments of the head's ``fit`` and of the trained part's.
-    score_params : dict
-        The arguments of the scorers (``sample_weight``).
+    params : dict
+        ``{"head": ..., "fit": ..., "score": ...}``: the arguments of the
+        head's ``fit``, of the trained part's and of the scorers.
 
     Returns
     -------
-    Fold
+    fold : Fold
+    head_params : dict
+        The head's arguments, sliced to the training rows.
     """
-    X_train, X_test = _safe_indexing(X, train), _safe_indexing(X, test)
-    y_train = None if y is None else _safe_indexing(y, train)
-    y_test = None if y is None else _safe_indexing(y, test)
-    if head is not None:
-        head = clone(head)
-        head_params = _check_method_params(X, head_params, train)
-        X_train = head.fit_transform(X_train, y_train, **head_params)
-        X_test = head.transform(X_test)
-    return Fold(
-        X_train,
-        y_train,
-        X_test,
-        y_test,
-        _check_method_params(X, fit_params, train),
-        _check_method_params(X, score_params, train),
-        _check_method_params(X, score_params, test),
+    fold = Fold(
+        _safe_indexing(X, train),
+        None if y is None else _safe_indexing(y, train),
+        _safe_indexing(X, test),
+        None if y is None else _safe_indexing(y, test),
+        _check_method_params(X, params["fit"], train),
+        _check_method_params(X, params["score"], train),
+        _check_method_params(X, params["score"], test),
     )
+    return fold, _check_method_params(X, params["head"], train)
+
+
+def preprocess(head, fold, head_params):
+    """The fold with its ``X`` passed through a fresh copy of ``head``.
+
+    The head is fitted on the fold's training rows only, as the Pipeline
+    would fit it.
+    """
+    head = clone(head)
+    X_train = head.fit_transform(fold.X_train, fold.y_train, **head_params)
+    return replace(fold, X_train=X_train, X_test=head.transform(fold.X_test))

@@ -1,11 +1,11 @@
-"""One job of a rung: train one candidate on one fold, and score it.
+"""The jobs of a rung: train candidates on one fold, and score them.
 
-A job receives only what it needs: the model (fitted, to continue it; or a
-fresh clone), the fold's data, the epochs and the scorers. It runs in a
-joblib worker, so it returns everything it produced, the model included, and
-the warnings it caught: the caller shows them in its own process, where the
-user's filters apply. The ConvergenceWarnings of a rung are expected (a rung
-stops training on purpose) and are dropped.
+A job receives only what it needs: one fold's data, and for each of its
+candidates the model (fitted, to continue it; or a fresh clone) and the
+epochs. It runs in a joblib worker, so it returns everything it produced,
+the models included, and the warnings it caught: the caller shows them in
+its own process, where the user's filters apply. The ConvergenceWarnings of
+a rung are expected (a rung stops training on purpose) and are dropped.
 """
 
 import time
@@ -17,7 +17,7 @@ from sklearn.exceptions import ConvergenceWarning
 
 from ._continuation import continue_training
 
-__all__ = ["Outcome", "caught_warnings", "run_job"]
+__all__ = ["Outcome", "caught_warnings", "run_job", "run_jobs"]
 
 # What our estimators and scikit-learn's MLPs warn when they catch a Ctrl-C:
 # they stop and keep the model, which a search must not pass off as trained.
@@ -36,7 +36,7 @@ class Outcome:
         ``{metric: score}``; None if the fit or the scoring failed (the
         search puts ``error_score`` there).
     fit_time, score_time : float
-        Seconds.
+        Seconds to fit, and to score on the test rows.
     error : str or None
         The traceback of the failure.
     warnings : list of (type, str)
@@ -121,11 +121,12 @@ def run_job(model, fold, epochs, continued, scoring, return_train_score, error_s
             outcome.test_scores = scoring(
                 model, fold.X_test, fold.y_test, fold.score_params_test
             )
+            # The test scoring's time only, as in scikit-learn's searches.
+            outcome.score_time = time.perf_counter() - start
             if return_train_score:
                 outcome.train_scores = scoring(
                     model, fold.X_train, fold.y_train, fold.score_params_train
                 )
-            outcome.score_time = time.perf_counter() - start
             outcome.model = model
         except Exception:
             if error_score == "raise":
@@ -134,3 +135,26 @@ def run_job(model, fold, epochs, continued, scoring, return_train_score, error_s
             outcome.test_scores = outcome.train_scores = None
     outcome.warnings = caught.recorded()
     return outcome
+
+
+def run_jobs(fold, trainings, scoring, return_train_score, error_score):
+    """:func:`run_job` for several models on one fold, which ships once.
+
+    Parameters
+    ----------
+    fold : Fold
+    trainings : list of (model, epochs, continued)
+    scoring, return_train_score, error_score
+        As for :func:`run_job`.
+
+    Returns
+    -------
+    list of Outcome
+        In the order of ``trainings``.
+    """
+    return [
+        run_job(
+            model, fold, epochs, continued, scoring, return_train_score, error_score
+        )
+        for model, epochs, continued in trainings
+    ]
