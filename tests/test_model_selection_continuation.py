@@ -9,6 +9,7 @@ contract (``warm_start="continue"``).
 
 import copy
 import warnings
+from collections import Counter
 
 import numpy as np
 import pytest
@@ -91,6 +92,10 @@ def test_survivors_are_the_from_scratch_fits_bit_for_bit(make_data, estimator, c
     assert search.n_resources_ == [3, 9, 27]
     assert search.cv_results_["continued"].sum() == 3 + 1
     assert len(seen) == len(search.cv_results_["params"]) * 3
+    # Each model scored had trained for its rung's budget, no more, no less.
+    budgets = Counter(model.n_iter_ for _, model in seen)
+    rows = Counter(search.cv_results_["n_resources"].tolist())
+    assert budgets == {r: n * 3 for r, n in rows.items()}
 
     folds = {}
     for train, test in cv.split(X, y):

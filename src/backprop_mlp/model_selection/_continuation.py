@@ -15,8 +15,7 @@ from .._base import BaseBackpropMLP
 
 __all__ = ["can_continue", "continue_training", "stopped_before"]
 
-# The schedules whose rate at an epoch does not depend on the budget; cosine
-# does, unless its horizon is fixed by `schedule_horizon`.
+# L-BFGS cannot resume exactly: its line searches and memory start again.
 _STOCHASTIC_SOLVERS = ("sgd", "adam")
 
 
@@ -35,15 +34,16 @@ def can_continue(estimator, resource):
     bool
         True for our estimators budgeted in epochs (``max_iter``) with a
         stochastic solver and a schedule that does not depend on the budget
-        (cosine needs a fixed ``schedule_horizon``). L-BFGS cannot continue
-        exactly: its line searches and memory restart.
+        (cosine needs a fixed ``schedule_horizon``).
     """
     if not isinstance(estimator, BaseBackpropMLP) or resource != "max_iter":
         return False
     if estimator.solver not in _STOCHASTIC_SOLVERS:
         return False
+    # Cosine's rate at an epoch depends on the budget, unless its horizon is
+    # fixed; every other schedule's does not.
     budget_free = estimator.learning_rate != "cosine"
-    return budget_free or getattr(estimator, "schedule_horizon", None) is not None
+    return budget_free or estimator.schedule_horizon is not None
 
 
 def continue_training(model, epochs, X, y, fit_params):
