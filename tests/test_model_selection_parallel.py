@@ -115,7 +115,14 @@ def cluster():
         cluster.close()
 
 
-@pytest.mark.parametrize("kind, solver", SETTINGS)
+# Hyperband's brackets run on the same machinery: slow only.
+ON_DASK = [
+    pytest.param(kind, solver, marks=[pytest.mark.slow] if kind == "hyperband" else [])
+    for kind, solver in SETTINGS
+]
+
+
+@pytest.mark.parametrize("kind, solver", ON_DASK)
 def test_dask_gives_the_serial_results(cluster, data, kind, solver):
     distributed, client = cluster
     assert client.scheduler.address.startswith("tcp://127.0.0.1:")

@@ -215,7 +215,12 @@ class HalvingRandomSearchCV(_Halving):
     >>> X, y = load_digits(return_X_y=True)
     >>> mlp = BackpropMLPClassifier((16,), max_iter=9, random_state=0)
     >>> search = HalvingRandomSearchCV(
-    ...     mlp, {"alpha": loguniform(1e-5, 1)}, n_candidates=3, cv=3, random_state=0
+    ...     mlp,
+    ...     {"alpha": loguniform(1e-5, 1)},
+    ...     n_candidates=3,
+    ...     min_resources=3,
+    ...     cv=3,
+    ...     random_state=0,
     ... ).fit(X[:600] / 16, y[:600])
     >>> search.n_candidates_, search.n_resources_
     ([3, 1], [3, 9])
