@@ -42,7 +42,11 @@ from backprop_mlp.model_selection import (
     HyperbandSearchCV,
 )
 from backprop_mlp.model_selection._hyperband import _auto_min_resources
-from backprop_mlp.model_selection._rungs import hyperband_brackets
+from backprop_mlp.model_selection._resource import resolve_resource
+from backprop_mlp.model_selection._rungs import halving_bracket, hyperband_brackets
+
+# The rungs stop training on purpose; the tests about warnings say so.
+pytestmark = pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
 
 # The keys added to scikit-learn's cv_results_.
 OURS_ONLY = {"continued", "n_resources_reused", "n_resources_trained"}
@@ -66,28 +70,29 @@ LOGISTIC_GRID = {
 }
 
 
+def sklearn_twin(search):
+    """scikit-learn's halving search with our ``search``'s parameters, unfitted.
+
+    The budget that ours finds by itself (``resource='auto'``, and
+    ``max_resources='auto'``: its ``max_iter``) is named for scikit-learn's.
+    """
+    params = search.get_params(deep=False)
+    params["resource"] = resolve_resource(search.estimator, search.resource)
+    if params["max_resources"] == "auto":
+        params["max_resources"] = search.estimator.get_params()[params["resource"]]
+    if isinstance(search, HalvingRandomSearchCV):
+        return SklearnHalvingRandom(**params)
+    return SklearnHalvingGrid(**params)
+
+
 def _assert_same_rows(ours, theirs):
     """Our cv_results_ is scikit-learn's, row by row, plus our columns."""
     assert set(ours) - set(theirs) == OURS_ONLY
-    assert set(theirs) <= set(ours)
-    for key, value in theirs.items():
-        if key.endswith("_time"):
-            continue
-        if key == "params":
-            assert ours[key] == value
-        elif isinstance(value, np.ma.MaskedArray):
-            assert ours[key].dtype == value.dtype, key
-            pairs = zip(ours[key].tolist(), value.tolist(), strict=True)
-            assert all(a == b or (a != a and b != b) for a, b in pairs), key
-        else:
-            np.testing.assert_array_equal(ours[key], value, err_msg=key)
 
+    def untimed(results):
+        return {k: v for k, v in results.items() if k in theirs and "_time" not in k}
 
-def _quiet():
-    context = warnings.catch_warnings()
-    context.__enter__()
-    warnings.simplefilter("ignore", ConvergenceWarning)
-    return context
+    np.testing.assert_equal(untimed(ours), untimed(theirs))
 
 
 # ---------------------------------------------------------- sklearn's rows
@@ -103,15 +108,8 @@ def test_grid_search_rows_are_scikit_learns(data, aggressive):
         aggressive_elimination=aggressive,
         cv=3,
     )
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", ConvergenceWarning)
-        ours = HalvingGridSearchCV(_logistic(), LOGISTIC_GRID, **kwargs).fit(X, y)
-        theirs = SklearnHalvingGrid(
-            _logistic(),
-            LOGISTIC_GRID,
-            resource="logisticregression__max_iter",
-            **kwargs,
-        ).fit(X, y)
+    ours = HalvingGridSearchCV(_logistic(), LOGISTIC_GRID, **kwargs).fit(X, y)
+    theirs = sklearn_twin(ours).fit(X, y)
     _assert_same_rows(ours.cv_results_, theirs.cv_results_)
     for name in (
         "best_index_",
@@ -148,15 +146,8 @@ def test_random_search_rows_are_scikit_learns(data):
         "logisticregression__tol": [1e-4, 1e-2],
     }
     kwargs = dict(n_candidates=10, factor=3, max_resources=18, cv=3, random_state=4)
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", ConvergenceWarning)
-        ours = HalvingRandomSearchCV(_logistic(), distributions, **kwargs).fit(X, y)
-        theirs = SklearnHalvingRandom(
-            _logistic(),
-            distributions,
-            resource="logisticregression__max_iter",
-            **kwargs,
-        ).fit(X, y)
+    ours = HalvingRandomSearchCV(_logistic(), distributions, **kwargs).fit(X, y)
+    theirs = sklearn_twin(ours).fit(X, y)
     _assert_same_rows(ours.cv_results_, theirs.cv_results_)
     assert ours.best_params_ == theirs.best_params_
     assert ours.n_resources_ == theirs.n_resources_
@@ -173,12 +164,8 @@ def test_mlpclassifier_in_a_pipeline_falls_back_to_scikit_learns_rows(data):
         ]
     )
     grid = {"mlp__alpha": [1e-4, 1e-1, 1.0], "mlp__learning_rate_init": [1e-3, 1e-2]}
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", ConvergenceWarning)
-        ours = HalvingGridSearchCV(pipe, grid, cv=3).fit(X, y)
-        theirs = SklearnHalvingGrid(
-            pipe, grid, cv=3, resource="mlp__max_iter", max_resources=9
-        ).fit(X, y)
+    ours = HalvingGridSearchCV(pipe, grid, cv=3).fit(X, y)
+    theirs = sklearn_twin(ours).fit(X, y)
     _assert_same_rows(ours.cv_results_, theirs.cv_results_)
     assert ours.best_params_["mlp__max_iter"] == theirs.best_params_["mlp__max_iter"]
 
@@ -191,17 +178,8 @@ def test_our_lbfgs_estimator_falls_back_to_scikit_learns_rows(data):
         BackpropMLPClassifier((5,), solver="lbfgs", max_iter=12, random_state=0),
     )
     grid = {"backpropmlpclassifier__alpha": [1e-3, 1e-1, 10.0]}
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", ConvergenceWarning)
-        ours = HalvingGridSearchCV(pipe, grid, cv=3, factor=2).fit(X, y)
-        theirs = SklearnHalvingGrid(
-            pipe,
-            grid,
-            cv=3,
-            factor=2,
-            resource="backpropmlpclassifier__max_iter",
-            max_resources=12,
-        ).fit(X, y)
+    ours = HalvingGridSearchCV(pipe, grid, cv=3, factor=2).fit(X, y)
+    theirs = sklearn_twin(ours).fit(X, y)
     _assert_same_rows(ours.cv_results_, theirs.cv_results_)
     assert not ours.cv_results_["continued"].any()
 
@@ -226,6 +204,47 @@ class _Tied(ClassifierMixin, BaseEstimator):
         return self.quality
 
 
+@pytest.mark.parametrize(
+    "n_candidates, factor, min_resources, max_resources, aggressive",
+    [
+        (54, 3, "exhaust", 81, False),
+        (54, 3, 3, 81, False),
+        (54, 3, "smallest", 81, False),
+        (27, 3, "exhaust", 81, False),
+        (100, 2, "exhaust", 64, False),
+        (100, 2, 4, 64, True),
+        (40, 3, 20, 81, True),
+        (40, 3, 20, 81, False),
+        (7, 2.5, "exhaust", 30, False),
+        (1, 3, "exhaust", 10, False),
+        (10, 4, 1, 200, False),
+    ],
+)
+def test_halving_schedule_is_scikit_learns(
+    n_candidates, factor, min_resources, max_resources, aggressive
+):
+    X, y = np.zeros((30, 1)), np.arange(30) % 2
+    sklearn_search = SklearnHalvingGrid(
+        _Tied(),
+        {"quality": list(np.linspace(0, 1, n_candidates))},
+        factor=factor,
+        resource="max_iter",
+        min_resources=min_resources,
+        max_resources=max_resources,
+        aggressive_elimination=aggressive,
+        cv=2,
+    ).fit(X, y)
+    ours = halving_bracket(
+        n_candidates, factor, min_resources, max_resources, aggressive
+    )
+    assert list(ours.bracket.resources) == sklearn_search.n_resources_
+    assert list(ours.bracket.sizes) == sklearn_search.n_candidates_
+    assert ours.min_resources == sklearn_search.min_resources_
+    assert ours.n_required_iterations == sklearn_search.n_required_iterations_
+    assert ours.n_possible_iterations == sklearn_search.n_possible_iterations_
+    assert ours.n_remaining_candidates == sklearn_search.n_remaining_candidates_
+
+
 @pytest.mark.filterwarnings("ignore:One or more of the (test|train) scores")
 def test_ties_and_failures_promote_as_in_scikit_learn(data):
     X, y = data
@@ -234,9 +253,7 @@ def test_ties_and_failures_promote_as_in_scikit_learn(data):
     with pytest.warns(FitFailedWarning, match="cannot be fitted"):
         ours = HalvingGridSearchCV(_Tied(), grid, **kwargs).fit(X, y)
     with pytest.warns(FitFailedWarning):
-        theirs = SklearnHalvingGrid(_Tied(), grid, resource="max_iter", **kwargs).fit(
-            X, y
-        )
+        theirs = sklearn_twin(ours).fit(X, y)
     _assert_same_rows(ours.cv_results_, theirs.cv_results_)
     assert ours.best_index_ == theirs.best_index_
 
@@ -255,32 +272,30 @@ def test_every_fit_failing_raises_with_the_error(data):
 def test_several_metrics_with_refit_naming_the_ranking_one(data):
     X, y = data
     scoring = {"acc": "accuracy", "nll": "neg_log_loss"}
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", ConvergenceWarning)
-        search = HalvingGridSearchCV(
-            _logistic(),
-            LOGISTIC_GRID,
-            scoring=scoring,
-            refit="nll",
-            max_resources=9,
+    search = HalvingGridSearchCV(
+        _logistic(),
+        LOGISTIC_GRID,
+        scoring=scoring,
+        refit="nll",
+        max_resources=9,
+        cv=3,
+    ).fit(X, y)
+    results = search.cv_results_
+    # Each row's scores are cross_validate's for its parameters.
+    for i in (0, len(results["params"]) - 1):
+        expected = cross_validate(
+            _logistic().set_params(**results["params"][i]),
+            X,
+            y,
             cv=3,
-        ).fit(X, y)
-        results = search.cv_results_
-        # Each row's scores are cross_validate's for its parameters.
-        for i in (0, len(results["params"]) - 1):
-            expected = cross_validate(
-                _logistic().set_params(**results["params"][i]),
-                X,
-                y,
-                cv=3,
-                scoring=scoring,
+            scoring=scoring,
+        )
+        for name in scoring:
+            np.testing.assert_allclose(
+                results[f"mean_test_{name}"][i],
+                expected[f"test_{name}"].mean(),
+                rtol=1e-12,
             )
-            for name in scoring:
-                np.testing.assert_allclose(
-                    results[f"mean_test_{name}"][i],
-                    expected[f"test_{name}"].mean(),
-                    rtol=1e-12,
-                )
     assert search.multimetric_
     # Promotion and the choice followed 'nll'.
     last = results["iter"] == results["iter"].max()
@@ -308,11 +323,9 @@ def test_callable_refit_picks_the_row(data):
     def lowest_c(results):
         return int(np.argmin(results["param_logisticregression__C"]))
 
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", ConvergenceWarning)
-        search = HalvingGridSearchCV(
-            _logistic(), LOGISTIC_GRID, refit=lowest_c, max_resources=9, cv=3
-        ).fit(X, y)
+    search = HalvingGridSearchCV(
+        _logistic(), LOGISTIC_GRID, refit=lowest_c, max_resources=9, cv=3
+    ).fit(X, y)
     assert search.best_index_ == lowest_c(search.cv_results_)
     assert search.best_params_["logisticregression__C"] == 0.001
     assert not hasattr(search, "best_score_")
@@ -339,23 +352,12 @@ def test_the_preprocessing_is_fitted_once_per_fold_and_setting(data):
         "_countingscaler__with_mean": [True, False],
         "logisticregression__C": [0.01, 0.1, 1.0, 10.0],
     }
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", ConvergenceWarning)
-        search = HalvingGridSearchCV(pipe, grid, factor=2, max_resources=8, cv=3)
-        search.fit(X, y)
+    search = HalvingGridSearchCV(pipe, grid, factor=2, max_resources=8, cv=3)
+    search.fit(X, y)
     # Two distinct scalers x 3 folds, and the refit's: not one per fit.
     assert len(search.cv_results_["params"]) > 8
     assert _CountingScaler.fits == 2 * 3 + 1
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", ConvergenceWarning)
-        theirs = SklearnHalvingGrid(
-            pipe,
-            grid,
-            factor=2,
-            max_resources=8,
-            cv=3,
-            resource="logisticregression__max_iter",
-        ).fit(X, y)
+    theirs = sklearn_twin(search).fit(X, y)
     _assert_same_rows(search.cv_results_, theirs.cv_results_)
 
 
@@ -375,18 +377,10 @@ def test_fit_parameters_are_sliced_per_fold(data):
     X, y = data
     weights = np.random.RandomState(0).uniform(0.1, 3, len(y))
     params = {"logisticregression__sample_weight": weights}
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", ConvergenceWarning)
-        ours = HalvingGridSearchCV(
-            _logistic(), LOGISTIC_GRID, max_resources=9, cv=3
-        ).fit(X, y, **params)
-        theirs = SklearnHalvingGrid(
-            _logistic(),
-            LOGISTIC_GRID,
-            max_resources=9,
-            cv=3,
-            resource="logisticregression__max_iter",
-        ).fit(X, y, **params)
+    ours = HalvingGridSearchCV(_logistic(), LOGISTIC_GRID, max_resources=9, cv=3).fit(
+        X, y, **params
+    )
+    theirs = sklearn_twin(ours).fit(X, y, **params)
     _assert_same_rows(ours.cv_results_, theirs.cv_results_)
 
 
@@ -419,11 +413,9 @@ def test_hyperband_brackets_rows_and_choice(data):
         "logisticregression__C": list(np.logspace(-3, 2, 12)),
         "logisticregression__fit_intercept": [True, False],
     }
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", ConvergenceWarning)
-        search = HyperbandSearchCV(
-            _logistic(), grid, min_resources=2, max_resources=18, cv=3, random_state=0
-        ).fit(X, y)
+    search = HyperbandSearchCV(
+        _logistic(), grid, min_resources=2, max_resources=18, cv=3, random_state=0
+    ).fit(X, y)
     brackets = hyperband_brackets(2, 18, 3)
     assert search.n_brackets_ == len(brackets) == 3
     assert search.n_resources_ == [list(b.resources) for b in brackets]
@@ -638,10 +630,8 @@ def test_a_search_that_raises_leaves_the_last_fit_as_it_was(data, failure):
             param_grid={"alpha": [1e-3, 1.0]},
         )
         expected = KeyboardInterrupt
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", ConvergenceWarning)
-        with pytest.raises(expected):
-            search.fit(X, y)
+    with pytest.raises(expected):
+        search.fit(X, y)
     after = _fitted_state(search)
     assert after.keys() == before.keys()
     assert all(after[k] is before[k] for k in before)
@@ -693,10 +683,8 @@ def test_a_first_rung_too_small_to_rank_warns_with_what_to_change():
         r"as few as 30 rows.*steps of 3%.*cv=3.*trains for 1 epoch.*"
         r"HyperbandSearchCV"
     )
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", ConvergenceWarning)
-        with pytest.warns(UserWarning, match=message):
-            search.fit(X, y)
+    with pytest.warns(UserWarning, match=message):
+        search.fit(X, y)
 
 
 @pytest.mark.parametrize(
@@ -730,11 +718,9 @@ def test_a_fair_first_rung_does_not_warn(data, estimator, grid, min_resources):
 
 def test_verbose_prints_one_line_per_rung(data, capsys):
     X, y = data
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", ConvergenceWarning)
-        search = HalvingGridSearchCV(
-            _logistic(), LOGISTIC_GRID, max_resources=9, cv=3, verbose=1
-        ).fit(X, y)
+    search = HalvingGridSearchCV(
+        _logistic(), LOGISTIC_GRID, max_resources=9, cv=3, verbose=1
+    ).fit(X, y)
     lines = capsys.readouterr().out.splitlines()
     assert len(lines) == search.n_iterations_
     for line, n, r in zip(
@@ -749,11 +735,9 @@ def test_verbose_prints_one_line_per_rung(data, capsys):
 
 def test_refit_false_leaves_no_estimator_to_predict_with(data):
     X, y = data
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", ConvergenceWarning)
-        search = HalvingGridSearchCV(
-            _logistic(), LOGISTIC_GRID, max_resources=9, cv=3, refit=False
-        ).fit(X, y)
+    search = HalvingGridSearchCV(
+        _logistic(), LOGISTIC_GRID, max_resources=9, cv=3, refit=False
+    ).fit(X, y)
     assert not hasattr(search, "best_estimator_")
     assert "best_params_" in vars(search)
     with pytest.raises(AttributeError) as error:
@@ -763,11 +747,9 @@ def test_refit_false_leaves_no_estimator_to_predict_with(data):
 
 def test_the_search_delegates_to_its_best_estimator(data):
     X, y = data
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", ConvergenceWarning)
-        search = HalvingGridSearchCV(
-            _logistic(), LOGISTIC_GRID, max_resources=9, cv=3
-        ).fit(X, y)
+    search = HalvingGridSearchCV(_logistic(), LOGISTIC_GRID, max_resources=9, cv=3).fit(
+        X, y
+    )
     best = search.best_estimator_
     np.testing.assert_array_equal(search.predict(X), best.predict(X))
     np.testing.assert_array_equal(search.predict_proba(X), best.predict_proba(X))

@@ -16,13 +16,12 @@ import pytest
 from sklearn.base import clone
 from sklearn.datasets import make_classification, make_regression
 from sklearn.exceptions import ConvergenceWarning
-from sklearn.experimental import enable_halving_search_cv  # noqa: F401
 from sklearn.linear_model import LogisticRegression
-from sklearn.model_selection import HalvingGridSearchCV as SklearnHalvingGrid
 from sklearn.model_selection import KFold, StratifiedKFold, cross_validate
 from sklearn.neural_network import MLPClassifier
 from sklearn.pipeline import Pipeline
 from sklearn.preprocessing import StandardScaler
+from test_model_selection import sklearn_twin
 
 from backprop_mlp import BackpropMLPClassifier, BackpropMLPRegressor
 from backprop_mlp.model_selection import HalvingGridSearchCV, HyperbandSearchCV
@@ -133,9 +132,7 @@ def test_cv_results_are_scikit_learns_halving_on_our_estimator(case):
     pipe = _pipe(estimator.set_params(**_CASES[case]))
     grid = {"mlp__alpha": [1e-4, 1e-2, 1.0], "mlp__batch_size": [16, 64]}
     ours = HalvingGridSearchCV(pipe, grid, cv=3).fit(X, y, **fit_params)
-    theirs = SklearnHalvingGrid(
-        pipe, grid, cv=3, resource="mlp__max_iter", max_resources=27
-    ).fit(X, y, **fit_params)
+    theirs = sklearn_twin(ours).fit(X, y, **fit_params)
     assert ours.cv_results_["continued"].any()
     for key, value in theirs.cv_results_.items():
         if key.endswith("_time") or key.startswith("param"):
@@ -163,15 +160,7 @@ def test_a_network_stopped_by_its_tol_is_not_trained_further():
         ours = HalvingGridSearchCV(pipe, grid, cv=3, factor=2, min_resources=6).fit(
             X, y
         )
-    theirs = SklearnHalvingGrid(
-        pipe,
-        grid,
-        cv=3,
-        factor=2,
-        min_resources=6,
-        resource="mlp__max_iter",
-        max_resources=27,
-    ).fit(X, y)
+    theirs = sklearn_twin(ours).fit(X, y)
     np.testing.assert_array_equal(
         ours.cv_results_["mean_test_score"], theirs.cv_results_["mean_test_score"]
     )
@@ -194,11 +183,8 @@ def test_model_families_in_one_search_say_which_rows_continued():
     ]
     for params in grid[:2]:
         params["mlp"][0].set_params(learning_rate_init=0.01)
-    kwargs = dict(cv=3, factor=2, min_resources=3)
-    ours = HalvingGridSearchCV(pipe, grid, **kwargs).fit(X, y)
-    theirs = SklearnHalvingGrid(
-        pipe, grid, resource="mlp__max_iter", max_resources=9, **kwargs
-    ).fit(X, y)
+    ours = HalvingGridSearchCV(pipe, grid, cv=3, factor=2, min_resources=3).fit(X, y)
+    theirs = sklearn_twin(ours).fit(X, y)
     np.testing.assert_array_equal(
         ours.cv_results_["mean_test_score"], theirs.cv_results_["mean_test_score"]
     )
@@ -241,9 +227,7 @@ def test_cosine_continues_with_a_fixed_horizon():
     )
     grid = {"mlp__alpha": [1e-4, 1e-2, 1.0]}
     ours = HalvingGridSearchCV(pipe, grid, cv=3).fit(X, y)
-    theirs = SklearnHalvingGrid(
-        pipe, grid, cv=3, resource="mlp__max_iter", max_resources=27
-    ).fit(X, y)
+    theirs = sklearn_twin(ours).fit(X, y)
     assert ours.cv_results_["continued"].any()
     np.testing.assert_array_equal(
         ours.cv_results_["mean_test_score"], theirs.cv_results_["mean_test_score"]

@@ -1,79 +1,17 @@
-"""The rung schedules: scikit-learn's halving, and Hyperband's brackets.
+"""The rung schedules and the promotion rule, as arithmetic.
 
-Oracles: scikit-learn's ``HalvingGridSearchCV`` run on an estimator that
-trains nothing (its fitted attributes are the schedule), and the table of
-brackets in Li et al. (2018).
+Oracles: the table of brackets in Li et al. (2018), the algorithm's own
+rules, and scikit-learn's ``_top_k``. The halving schedule is checked against
+scikit-learn's search in ``test_model_selection.py``.
 """
 
 import itertools
 
 import numpy as np
 import pytest
-from sklearn.base import BaseEstimator, ClassifierMixin
-from sklearn.experimental import enable_halving_search_cv  # noqa: F401
-from sklearn.model_selection import HalvingGridSearchCV as SklearnHalving
 
 from backprop_mlp.model_selection._results import top_k
-from backprop_mlp.model_selection._rungs import halving_bracket, hyperband_brackets
-
-
-class _Instant(ClassifierMixin, BaseEstimator):
-    """Fits nothing; scores by a parameter: what a schedule test needs."""
-
-    def __init__(self, max_iter=1, quality=0.0):
-        self.max_iter = max_iter
-        self.quality = quality
-
-    def fit(self, X, y):
-        self.classes_ = np.unique(y)
-        return self
-
-    def predict(self, X):
-        return np.full(len(X), self.classes_[0])
-
-    def score(self, X, y):
-        return self.quality
-
-
-@pytest.mark.parametrize(
-    "n_candidates, factor, min_resources, max_resources, aggressive",
-    [
-        (54, 3, "exhaust", 81, False),
-        (54, 3, 3, 81, False),
-        (54, 3, "smallest", 81, False),
-        (27, 3, "exhaust", 81, False),
-        (100, 2, "exhaust", 64, False),
-        (100, 2, 4, 64, True),
-        (40, 3, 20, 81, True),
-        (40, 3, 20, 81, False),
-        (7, 2.5, "exhaust", 30, False),
-        (1, 3, "exhaust", 10, False),
-        (10, 4, 1, 200, False),
-    ],
-)
-def test_halving_schedule_is_scikit_learns(
-    n_candidates, factor, min_resources, max_resources, aggressive
-):
-    X, y = np.zeros((30, 1)), np.arange(30) % 2
-    sklearn_search = SklearnHalving(
-        _Instant(),
-        {"quality": list(np.linspace(0, 1, n_candidates))},
-        factor=factor,
-        resource="max_iter",
-        min_resources=min_resources,
-        max_resources=max_resources,
-        aggressive_elimination=aggressive,
-        cv=2,
-    ).fit(X, y)
-    ours = halving_bracket(
-        n_candidates, factor, min_resources, max_resources, aggressive
-    )
-    assert list(ours.bracket.resources) == sklearn_search.n_resources_
-    assert list(ours.bracket.sizes) == sklearn_search.n_candidates_
-    assert ours.min_resources == sklearn_search.min_resources_
-    assert ours.n_required_iterations == sklearn_search.n_required_iterations_
-    assert ours.n_possible_iterations == sklearn_search.n_possible_iterations_
-    assert ours.n_remaining_candidates == sklearn_search.n_remaining_candidates_
+from backprop_mlp.model_selection._rungs import hyperband_brackets
 
 
 def test_hyperband_brackets_are_li_et_al_table_1():

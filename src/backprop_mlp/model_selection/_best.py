@@ -35,12 +35,15 @@ def _best_has(attr):
     return check
 
 
-class BestEstimatorMixin:
-    """Delegate prediction, scoring and transforms to ``best_estimator_``."""
+def _delegated(name, returns):
+    """A method calling ``best_estimator_.<name>(X)``, when the estimator has it."""
 
-    @available_if(_best_has("predict"))
-    def predict(self, X):
-        """Call ``predict`` of the best estimator.
+    def method(self, X):
+        check_is_fitted(self)
+        return getattr(self.best_estimator_, name)(X)
+
+    method.__name__ = method.__qualname__ = name
+    method.__doc__ = f"""Call ``{name}`` of the best estimator.
 
         Parameters
         ----------
@@ -49,101 +52,32 @@ class BestEstimatorMixin:
 
         Returns
         -------
-        y_pred : ndarray of shape (n_samples,) or (n_samples, n_outputs)
+        {returns}
         """
-        check_is_fitted(self)
-        return self.best_estimator_.predict(X)
+    return available_if(_best_has(name))(method)
 
-    @available_if(_best_has("predict_proba"))
-    def predict_proba(self, X):
-        """Call ``predict_proba`` of the best estimator.
 
-        Parameters
-        ----------
-        X : indexable of length n_samples
+class BestEstimatorMixin:
+    """Delegate prediction, scoring and transforms to ``best_estimator_``."""
 
-        Returns
-        -------
-        proba : ndarray of shape (n_samples, n_classes)
-            In the order of ``classes_``.
-        """
-        check_is_fitted(self)
-        return self.best_estimator_.predict_proba(X)
-
-    @available_if(_best_has("predict_log_proba"))
-    def predict_log_proba(self, X):
-        """Call ``predict_log_proba`` of the best estimator.
-
-        Parameters
-        ----------
-        X : indexable of length n_samples
-
-        Returns
-        -------
-        log_proba : ndarray of shape (n_samples, n_classes)
-        """
-        check_is_fitted(self)
-        return self.best_estimator_.predict_log_proba(X)
-
-    @available_if(_best_has("decision_function"))
-    def decision_function(self, X):
-        """Call ``decision_function`` of the best estimator.
-
-        Parameters
-        ----------
-        X : indexable of length n_samples
-
-        Returns
-        -------
-        scores : ndarray
-        """
-        check_is_fitted(self)
-        return self.best_estimator_.decision_function(X)
-
-    @available_if(_best_has("score_samples"))
-    def score_samples(self, X):
-        """Call ``score_samples`` of the best estimator.
-
-        Parameters
-        ----------
-        X : indexable of length n_samples
-
-        Returns
-        -------
-        scores : ndarray of shape (n_samples,)
-        """
-        check_is_fitted(self)
-        return self.best_estimator_.score_samples(X)
-
-    @available_if(_best_has("transform"))
-    def transform(self, X):
-        """Call ``transform`` of the best estimator.
-
-        Parameters
-        ----------
-        X : indexable of length n_samples
-
-        Returns
-        -------
-        Xt : ndarray or sparse matrix
-        """
-        check_is_fitted(self)
-        return self.best_estimator_.transform(X)
-
-    @available_if(_best_has("inverse_transform"))
-    def inverse_transform(self, X):
-        """Call ``inverse_transform`` of the best estimator.
-
-        Parameters
-        ----------
-        X : indexable of length n_samples
-
-        Returns
-        -------
-        X_original : ndarray or sparse matrix
-        """
-        check_is_fitted(self)
-        return self.best_estimator_.inverse_transform(X)
+    predict = _delegated(
+        "predict", "y_pred : ndarray of shape (n_samples,) or (n_samples, n_outputs)"
+    )
+    predict_proba = _delegated(
+        "predict_proba",
+        "proba : ndarray of shape (n_samples, n_classes), in the order of ``classes_``",
+    )
+    predict_log_proba = _delegated(
+        "predict_log_proba", "log_proba : ndarray of shape (n_samples, n_classes)"
+    )
+    decision_function = _delegated("decision_function", "scores : ndarray")
+    score_samples = _delegated(
+        "score_samples", "scores : ndarray of shape (n_samples,)"
+    )
+    transform = _delegated("transform", "Xt : ndarray or sparse matrix")
+    inverse_transform = _delegated(
+        "inverse_transform", "X_original : ndarray or sparse matrix"
+    )
 
     def score(self, X, y=None):
         """The score of the best estimator by the search's ranking metric.

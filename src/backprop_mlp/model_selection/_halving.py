@@ -152,21 +152,7 @@ class HalvingGridSearchCV(_Halving):
         n_jobs=None,
         verbose=0,
     ):
-        self.estimator = estimator
-        self.param_grid = param_grid
-        self.factor = factor
-        self.resource = resource
-        self.max_resources = max_resources
-        self.min_resources = min_resources
-        self.aggressive_elimination = aggressive_elimination
-        self.cv = cv
-        self.scoring = scoring
-        self.refit = refit
-        self.error_score = error_score
-        self.return_train_score = return_train_score
-        self.random_state = random_state
-        self.n_jobs = n_jobs
-        self.verbose = verbose
+        self._store_params(locals())
 
     def _candidate_params(self, smallest, max_resources):
         return ParameterGrid(self.param_grid)
@@ -256,22 +242,7 @@ class HalvingRandomSearchCV(_Halving):
         n_jobs=None,
         verbose=0,
     ):
-        self.estimator = estimator
-        self.param_distributions = param_distributions
-        self.n_candidates = n_candidates
-        self.factor = factor
-        self.resource = resource
-        self.max_resources = max_resources
-        self.min_resources = min_resources
-        self.aggressive_elimination = aggressive_elimination
-        self.cv = cv
-        self.scoring = scoring
-        self.refit = refit
-        self.error_score = error_score
-        self.return_train_score = return_train_score
-        self.random_state = random_state
-        self.n_jobs = n_jobs
-        self.verbose = verbose
+        self._store_params(locals())
 
     def _candidate_params(self, smallest, max_resources):
         n_candidates = self.n_candidates

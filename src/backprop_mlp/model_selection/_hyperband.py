@@ -118,20 +118,7 @@ class HyperbandSearchCV(BaseRungSearch):
         n_jobs=None,
         verbose=0,
     ):
-        self.estimator = estimator
-        self.param_distributions = param_distributions
-        self.factor = factor
-        self.resource = resource
-        self.max_resources = max_resources
-        self.min_resources = min_resources
-        self.cv = cv
-        self.scoring = scoring
-        self.refit = refit
-        self.error_score = error_score
-        self.return_train_score = return_train_score
-        self.random_state = random_state
-        self.n_jobs = n_jobs
-        self.verbose = verbose
+        self._store_params(locals())
 
     def _brackets(self, problem, min_resources, max_resources):
         if min_resources == "auto":

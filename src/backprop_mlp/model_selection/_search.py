@@ -100,6 +100,10 @@ class BaseRungSearch(BestEstimatorMixin, MetaEstimatorMixin, BaseEstimator):
     # What to change when the first rung is too short; subclasses refine it.
     _first_rung_advice = "raise min_resources, or lower factor"
 
+    def _store_params(self, params):
+        """Keep each ``__init__`` argument as is, as scikit-learn expects."""
+        vars(self).update({k: v for k, v in params.items() if k != "self"})
+
     @_fit_context(prefer_skip_nested_validation=False)
     def fit(self, X, y=None, **params):
         """Run the search: every candidate at the first rung, the best further.
