@@ -90,8 +90,13 @@ def _number(score, name):
 
 
 def _accepts_sample_weight(scorer):
-    # scikit-learn >= 1.7 asks its scorers; a plain callable says so itself.
+    # scikit-learn >= 1.7 asks its scorers. Before, the scorer of an
+    # estimator's own score passes everything on to that method, whose
+    # signature says; a plain callable's own signature says.
     accept = getattr(scorer, "_accept_sample_weight", None)
     if accept is not None:
         return accept()
+    estimator = getattr(scorer, "_estimator", None)
+    if estimator is not None:
+        return "sample_weight" in signature(estimator.score).parameters
     return "sample_weight" in signature(scorer).parameters
