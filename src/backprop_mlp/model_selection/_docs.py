@@ -61,7 +61,9 @@ SETTINGS = """
 
     scoring : str, callable, list, tuple, dict or None, default=None
         What ranks candidates: the estimator's ``score`` when None. With
-        several metrics, ``refit`` names the one that promotes and picks.
+        several metrics, ``refit`` names the one that promotes and picks. In
+        a Pipeline whose final step is budgeted, a scorer receives that
+        step and the fold's preprocessed data (the same predictions).
 
     refit : bool, str or callable, default=True
         Whether to fit the best candidate on all the data (with the budget it
