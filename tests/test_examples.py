@@ -52,6 +52,7 @@ def test_every_example_is_tested():
         "plot_digits_weights.py",
         "plot_gradient_check.py",
         "plot_regression.py",
+        "plot_search_fast.py",
     }
     assert {p.name for p in EXAMPLES.glob("plot_*.py")} == tested
 
@@ -270,4 +271,23 @@ def test_scaling_out(monkeypatch):
     assert clf.best_validation_score_ == max(clf.validation_scores_) > 0.95
     assert len(clf.loss_curve_) == len(clf.validation_loss_curve_) == clf.n_iter_
     assert ns["test_accuracy"] > 0.9
+    assert len(figures) == 1
+
+
+@pytest.mark.slow
+def test_search_fast(monkeypatch):
+    ns, figures = _run("plot_search_fast.py", monkeypatch)
+    ours, retrained = ns["ours"], ns["retrained"]
+    # Continuing equals retraining: scikit-learn's search, which retrains,
+    # scores every row the same.
+    np.testing.assert_array_equal(
+        ours.cv_results_["mean_test_score"], retrained.cv_results_["mean_test_score"]
+    )
+    assert ns["same"] and ours.cv_results_["continued"].any()
+    assert ours.best_params_ == retrained.best_params_
+    # Hyperband finds what the full grid finds.
+    full = ns["results"]["GridSearchCV\n(MLPClassifier)"]
+    hyperband = ns["results"]["our Hyperband\n(continued)"]
+    assert hyperband[1] >= full[1] - 0.01
+    assert len(ns["results"]) == 5
     assert len(figures) == 1
