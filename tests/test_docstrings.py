@@ -26,6 +26,9 @@ MODULES = sorted(
 OPTIONAL = {"backprop_mlp.onnx": "skl2onnx", "backprop_mlp._numba_kernels": "numba"}
 
 
+# Examples train briefly, to run fast: a search's refit of 9 epochs says it
+# has not converged, as it should, which is not what the example is about.
+@pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
 @pytest.mark.parametrize("name", ["backprop_mlp", *MODULES])
 def test_docstring_examples(name):
     if name in OPTIONAL:
