@@ -452,3 +452,69 @@ def test_ctrl_c_during_training_exits_130_without_a_table(noise_csv, n_jobs, to)
     assert out == ""
     # Folds that ended before the interrupt may have reported; nothing after.
     assert err.endswith(INTERRUPTED) and err.count("\n") <= 5, err
+
+
+# ------------------------------------------------------------- --search
+
+
+def test_search_reports_the_five_best_of_the_search_it_runs(tmp_path):
+    """--search: a line per rung on stderr, then the five best fully trained
+    candidates and the best; the oracle is the same HyperbandSearchCV run
+    in-process on the file's data."""
+    import warnings
+
+    from sklearn.pipeline import Pipeline
+    from sklearn.preprocessing import StandardScaler
+
+    from backprop_mlp._cli._search import search_grid
+    from backprop_mlp.model_selection import HyperbandSearchCV
+
+    X, y = _classes(n_samples=150)
+    path = _write(tmp_path / "d.csv", ["a", "b", "c", "y"], _rows(X, y))
+    result = _run(
+        "--csv",
+        path,
+        "--target",
+        "y",
+        "--search",
+        "--max-iter",
+        9,
+        "--folds",
+        2,
+        "--n-jobs",
+        2,
+    )
+    assert result.returncode == 0, result.stderr
+    search = HyperbandSearchCV(
+        Pipeline(
+            [
+                ("scaler", StandardScaler()),
+                ("mlp", BackpropMLPClassifier(random_state=0)),
+            ]
+        ),
+        search_grid(),
+        max_resources=9,
+        cv=2,
+        random_state=0,
+    )
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        search.fit(np.array(X), np.array(y))
+    results = search.cv_results_
+    full = results["n_resources"] == 9
+    expected = sorted(results["mean_test_score"][full], reverse=True)[:5]
+    reported = [
+        float(m) for m in re.findall(r"^ +\d+ +([\d.]+) ±", result.stdout, re.M)
+    ]
+    assert reported == pytest.approx(expected, abs=5e-5)
+    assert f"(accuracy {search.best_score_:.4f})" in result.stdout
+    # One progress line per rung of every bracket.
+    n_rungs = len(
+        {(b, i) for b, i in zip(results["bracket"], results["iter"], strict=True)}
+    )
+    assert len(re.findall(r"rung \d+/\d+:", result.stderr)) == n_rungs
+
+
+def test_search_chooses_the_network_itself():
+    error = _error_line(_run("--search", "--hidden", "8"))
+    assert "--search chooses the hidden layers itself" in error

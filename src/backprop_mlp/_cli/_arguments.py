@@ -3,6 +3,7 @@
 import argparse
 
 from ._datasets import CIRCLES_MAX_ITER, DEFAULT_MAX_ITER, DIABETES_MAX_ITER
+from ._search import SEARCH_MAX_ITER
 
 
 def parse_hidden(text):
@@ -210,6 +211,17 @@ def build_parser():
         ),
     )
     parser.add_argument(
+        "--search",
+        action="store_true",
+        help=(
+            "instead of the comparison, search for the best hyper-parameters of "
+            "BackpropMLPClassifier (or Regressor) on --csv (digits without it): "
+            "HyperbandSearchCV over 72 candidates (hidden layers, alpha, learning "
+            f"rate, batch size) up to --max-iter epochs (default {SEARCH_MAX_ITER}), "
+            "with a line per rung, then the five best and the time taken"
+        ),
+    )
+    parser.add_argument(
         "--quiet", action="store_true", help="do not report progress on stderr"
     )
     return parser
@@ -238,4 +250,9 @@ def parse_arguments(argv):
         parser.error("--csv and --target go together: give both or neither")
     if args.drop and args.csv is None:
         parser.error("--drop names columns of --csv: give --csv too")
+    if args.search and (args.hidden is not None or args.solver != "adam"):
+        parser.error(
+            "--search chooses the hidden layers itself, with adam: leave out "
+            "--hidden and --solver"
+        )
     return args

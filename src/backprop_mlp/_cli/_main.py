@@ -19,6 +19,7 @@ from ._datasets import (
     check_scales,
 )
 from ._resources import check_memory, physical_memory, worker_count
+from ._search import SEARCH_MAX_ITER, run_search, search_grid
 from ._table import format_table, printable
 
 PROG = "backprop-mlp"
@@ -72,10 +73,16 @@ def _run(argv):
         if not args.quiet:
             print(printable(text, sys.stderr.encoding), file=sys.stderr, flush=True)
 
-    # Each data set has 2 fits a fold: ours and scikit-learn's.
-    n_workers = worker_count(args.n_jobs, 2 * args.folds)
+    # Each data set has 2 fits a fold: ours and scikit-learn's. A search's
+    # rungs have one fit per candidate and fold.
+    n_fits = (
+        _n_candidates(search_grid()) * args.folds if args.search else 2 * args.folds
+    )
+    n_workers = worker_count(args.n_jobs, n_fits)
     try:
         datasets = _load(args)
+        if args.search and args.csv is None:
+            datasets = [d for d in datasets if d.name == "digits"]
         for dataset in datasets:
             _check(dataset, args, n_workers)
     except DataError as exc:
@@ -84,6 +91,8 @@ def _run(argv):
     for dataset in datasets:
         for warning in dataset.warnings:
             _say(f"warning: {dataset.name}: {warning}")
+    if args.search:
+        return _search(datasets[0], args, n_workers)
 
     # One BLAS thread: these matrices are too small to gain from more, and on
     # a busy machine OpenBLAS's spinning threads make fit times vary tenfold.
@@ -106,6 +115,25 @@ def _run(argv):
         format_table(results, sys.stdout.encoding or "utf-8"),
     ]
     print(printable("\n".join(report), sys.stdout.encoding))
+    return 0
+
+
+def _search(dataset, args, n_workers):
+    """Run --search on one data set and print its report."""
+    with threadpool_limits(limits=1, user_api="blas"):
+        try:
+            lines = run_search(
+                dataset,
+                args.max_iter or SEARCH_MAX_ITER,
+                args.folds,
+                args.random_state,
+                n_workers,
+                args.quiet,
+            )
+        except MemoryError:
+            _say("error: out of memory while training")
+            return EXIT_USAGE
+    print(printable("\n".join(lines), sys.stdout.encoding))
     return 0
 
 
@@ -195,6 +223,10 @@ def _cross_validate_all(datasets, args, n_workers, progress):
             dataset, models, args.folds, args.random_state, progress, n_workers
         )
     return summary, results
+
+
+def _n_candidates(grid):
+    return int(np.prod([len(values) for values in grid.values()]))
 
 
 def _say(text):
