@@ -403,6 +403,13 @@ def noise_csv(tmp_path_factory):
     )
 
 
+def _sigint_as_in_a_terminal():
+    # A shell without job control starts its background jobs with SIGINT
+    # ignored, and a Python started so never sees Ctrl-C: run the command
+    # as a terminal would, whatever started the tests.
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+
+
 @pytest.mark.parametrize(
     ("n_jobs", "to"),
     # -1: one worker per CPU, as joblib reads it (once refused).
@@ -433,6 +440,7 @@ def test_ctrl_c_during_training_exits_130_without_a_table(noise_csv, n_jobs, to)
         stderr=subprocess.PIPE,
         text=True,
         start_new_session=True,  # a process group of its own, as in a terminal
+        preexec_fn=_sigint_as_in_a_terminal,
     )
     try:
         # The last line before the fits start, then time for them to start.
