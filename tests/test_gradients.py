@@ -16,7 +16,7 @@ import scipy.sparse as sp
 
 from backprop_mlp._activations import ACTIVATIONS
 from backprop_mlp._losses import LOGISTIC_OUTPUT, SOFTMAX_OUTPUT
-from backprop_mlp._network import Network, _n_params
+from backprop_mlp._network import Network, count_params
 from backprop_mlp._operations import operations_for
 
 # Every test runs on numpy's kernels, and on the compiled ones when numba is
@@ -93,7 +93,7 @@ def make_network(activation, output, n_outputs, seed=0, dtype=np.float64):
         [ACTIVATIONS[name] for name in names],
         output,
         dtype=dtype,
-        ops=operations_for(_n_params(sizes), dtype),  # see the kernel_path fixture
+        ops=operations_for(count_params(sizes), dtype),  # see the kernel_path fixture
     )
     rng = np.random.RandomState(1000 + seed)
     net.params[...] = rng.uniform(-0.8, 0.8, net.params.size)

@@ -13,7 +13,7 @@ import numpy as np
 
 from ._activations import ACTIVATIONS
 from ._diagnostics import check_network_size
-from ._network import Network
+from ._network import Network, count_params
 from ._operations import operations_for
 from ._optimizers import SGD, Adam
 from ._schedules import SCHEDULES
@@ -120,15 +120,11 @@ def _check_same_layers(estimator, layer_sizes):
         )
 
 
-def _n_params(layer_sizes):
-    return sum(a * b + b for a, b in itertools.pairwise(layer_sizes))
-
-
 def build_network(estimator, layer_sizes, names, encoding, data, start, run, rng):
     """The network training starts from: new weights, the fitted ones, or the run's."""
     if start != "new":
         _check_same_layers(estimator, layer_sizes)
-    n_params = _n_params(layer_sizes)
+    n_params = count_params(layer_sizes)
     dtype = data.dtype
     # The parameters, the gradient and the optimizer's state (Adam: two).
     check_network_size(n_params, dtype, 4)

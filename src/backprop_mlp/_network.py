@@ -31,7 +31,7 @@ import scipy.sparse as sp
 
 from ._operations import NumpyOperations
 
-__all__ = ["Network", "layer_views", "predict_output"]
+__all__ = ["Network", "count_params", "layer_views", "predict_output"]
 
 
 def layer_views(flat, layer_sizes):
@@ -62,7 +62,18 @@ def layer_views(flat, layer_sizes):
     return W, b
 
 
-def _n_params(layer_sizes):
+def count_params(layer_sizes):
+    """The number of weights and biases of a network of ``layer_sizes``.
+
+    Parameters
+    ----------
+    layer_sizes : sequence of int
+        ``[n_0, n_1, ..., n_L]``, input first.
+
+    Returns
+    -------
+    n_params : int
+    """
     fan = itertools.pairwise(layer_sizes)
     return sum(n_in * n_out + n_out for n_in, n_out in fan)
 
@@ -100,7 +111,7 @@ class Network:
             raise ValueError("need one activation per hidden layer")
         self.layer_sizes = tuple(int(n) for n in layer_sizes)
         self.dtype = np.dtype(dtype)
-        n_params = _n_params(self.layer_sizes)
+        n_params = count_params(self.layer_sizes)
         self.ops = NumpyOperations(n_params, self.dtype) if ops is None else ops
         self.f = [None, *(self.ops.activation(act) for act in activations)]
         self.output = output

@@ -1,7 +1,5 @@
 """BackpropMLPRegressor: what regression adds to the shared base."""
 
-from dataclasses import dataclass
-
 import numpy as np
 from sklearn.base import RegressorMixin, _fit_context
 from sklearn.metrics import r2_score
@@ -11,6 +9,7 @@ from sklearn.utils.metaestimators import available_if
 from ._base import BaseBackpropMLP, _is_stochastic
 from ._diagnostics import warn_if_target_scale_is_extreme
 from ._targets import (
+    RealEncoding,
     check_outputs,
     encode_real_targets,
     output_for_loss,
@@ -312,10 +311,10 @@ class BackpropMLPRegressor(RegressorMixin, BaseBackpropMLP):
         return super()._fit(source, **kwargs)
 
     def _target_encoding(self):
-        return _RealEncoding(output_for_loss(self.loss), self.n_outputs_)
+        return RealEncoding(output_for_loss(self.loss), self.n_outputs_)
 
     def _encode_targets(self, y, fitted, incremental, classes=None):
-        encoding = _RealEncoding(output_for_loss(self.loss), None)
+        encoding = RealEncoding(output_for_loss(self.loss), None)
         if fitted is not None and fitted.output is not encoding.output:
             raise ValueError(
                 f"loss={self.loss!r} needs the output activation "
@@ -326,7 +325,7 @@ class BackpropMLPRegressor(RegressorMixin, BaseBackpropMLP):
         Y, y = encode_real_targets(y, self.loss, n_outputs, incremental, self)
         if fitted is None:
             warn_if_target_scale_is_extreme(y)
-        return _RealEncoding(encoding.output, Y.shape[1]), Y, y
+        return RealEncoding(encoding.output, Y.shape[1]), Y, y
 
     def _stratify(self, Y):
         return None  # as scikit-learn: regression splits are not stratified
@@ -398,15 +397,3 @@ class BackpropMLPRegressor(RegressorMixin, BaseBackpropMLP):
         tags.target_tags.multi_output = not poisson
         tags.target_tags.positive_only = poisson
         return tags
-
-
-@dataclass(frozen=True)
-class _RealEncoding:
-    """A regressor's targets: the output layer and the number of outputs."""
-
-    output: object
-    n_outputs: int | None
-
-    def attributes(self):
-        """dict: No fitted attribute beyond those of the network."""
-        return {}

@@ -13,6 +13,7 @@ fit (a step of a search, say) spends time on ``y``, so it avoids scikit-learn's
 where plain integer or string labels make it unnecessary.
 """
 
+from dataclasses import dataclass
 from numbers import Real
 
 import numpy as np
@@ -35,6 +36,7 @@ from ._losses import (
 
 __all__ = [
     "LabelEncoding",
+    "RealEncoding",
     "check_outputs",
     "encode_labels",
     "encode_real_targets",
@@ -107,7 +109,7 @@ class LabelEncoding:
         self.classes = binarizer.classes_
         self.multilabel = binarizer.y_type_.startswith("multilabel")
         self.output = (
-            SOFTMAX_OUTPUT if binarizer.y_type_ == "multiclass" else (LOGISTIC_OUTPUT)
+            SOFTMAX_OUTPUT if binarizer.y_type_ == "multiclass" else LOGISTIC_OUTPUT
         )
 
     def attributes(self):
@@ -228,6 +230,26 @@ def encode_labels(y, fitted=None, incremental=False, classes=None):
 
 
 # ------------------------------------------------------------- regression
+
+
+@dataclass(frozen=True)
+class RealEncoding:
+    """A regressor's targets: the output layer and the number of outputs.
+
+    Parameters
+    ----------
+    output : OutputLayer
+        The identity (squared error) or the exponential (Poisson).
+    n_outputs : int or None
+        The number of target columns; None before the targets are read.
+    """
+
+    output: object
+    n_outputs: int | None
+
+    def attributes(self):
+        """dict: No fitted attribute beyond those of the network."""
+        return {}
 
 
 def refuse_categorical(y, name):
