@@ -298,7 +298,14 @@ class BaseRungSearch(BestEstimatorMixin, MetaEstimatorMixin, BaseEstimator):
         return fitted
 
     def _commit(self, fitted):
-        """Replace every fitted attribute at once."""
-        for name in [k for k in vars(self) if k.endswith("_") and k[0] != "_"]:
-            delattr(self, name)
-        self.__dict__.update(fitted)
+        """Replace every fitted attribute at once.
+
+        The new ``__dict__`` is made aside and swapped in, as the estimators'
+        commit does: a thread that reads the search meanwhile sees the old
+        results or the new ones, never a mix or neither.
+        """
+        state = {
+            k: v for k, v in vars(self).items() if not (k.endswith("_") and k[0] != "_")
+        }
+        state.update(fitted)
+        self.__dict__ = state
